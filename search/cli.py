@@ -1,0 +1,145 @@
+"""The `mosaic` command: a thin shell over the library. Each command makes one library call."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from search.config import Settings
+from search.errors import SearchError
+
+
+def _fail(exc: SearchError) -> None:
+    click.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+    sys.exit(2 if exc.code == "bad_query" else 1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what each stage does.")
+def main(verbose: bool) -> None:
+    """Mosaic: full-text search over political analysis articles."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole record as JSON.")
+def extract(file: Path, as_json: bool) -> None:
+    """Print what ingestion makes of one FILE."""
+    from search.ingest import read_article
+
+    try:
+        article = read_article(file, Settings.from_env())
+    except SearchError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for label, value in (
+        ("id", article.id), ("title", article.title), ("author", article.author or "-"),
+        ("outlet", article.outlet or "-"), ("date", article.date or "undated"), ("url", article.url or "-"),
+        ("tags", ", ".join(article.tags) or "-"),
+        ("actors", ", ".join(f"{m.name} ({m.body_count})" for m in article.actor_mentions if m.name in article.actors) or "-"),
+    ):
+        click.echo(f"{label:>9}: {value}")
+    click.echo(f"\n--- body ({len(article.body.split())} words) ---\n{article.body}\n")
+    click.echo(f"--- comments ({len(article.comments)}) ---")
+    for comment in article.comments:
+        click.echo(f"[{comment.author or 'anonymous'}] {comment.text}\n")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), help="Index location [default: index/].")
+def index(paths: tuple[Path, ...], index_dir: Path | None) -> None:
+    """Ingest PATHS (files or folders; default seeds/) and rebuild the index atomically."""
+    from search.indexer import build_index
+
+    settings = Settings.from_env(index_dir=index_dir)
+    sources = list(paths) or [settings.seeds_dir]
+    shown = [0]
+
+    def progress(done: int, path: Path) -> None:
+        if done % 100 == 0:
+            click.echo(f"  {done} files read …", err=True)
+            shown[0] = done
+
+    try:
+        report = build_index(sources, settings.index_dir, settings, progress=progress)
+    except SearchError as exc:
+        _fail(exc)
+    click.echo(report.summary())
+    for path, reason in report.skipped:
+        click.echo(f"  skipped {path}: {reason}")
+    click.echo(f"index: {settings.index_dir}")
+
+
+@main.command()
+@click.argument("text", default="")
+@click.option("--outlet", multiple=True, help="Only this outlet (repeatable: any of them).")
+@click.option("--actor", multiple=True, help="Only articles about this actor (repeatable: any of them).")
+@click.option("--from", "date_from", help="From date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--to", "date_to", help="To date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--in", "scope", default="all", show_default=True, help="Search in: all, body, comments, title.")
+@click.option("--sort", default="relevance", show_default=True, help="relevance, newest or oldest.")
+@click.option("--page", default=1, show_default=True)
+@click.option("--per-page", default=10, show_default=True)
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+def query(text, outlet, actor, date_from, date_to, scope, sort, page, per_page, index_dir, as_json) -> None:
+    """Search the index for TEXT (AND by default; OR, NOT, "phrases", field:value, wildcards)."""
+    from search.query import SearchRequest, run_search
+
+    settings = Settings.from_env(index_dir=index_dir)
+    request = SearchRequest(
+        q=text, scope=scope, outlets=outlet, actors=actor, date_from=date_from, date_to=date_to,
+        sort=sort, page=page, per_page=per_page,
+    )
+    try:
+        result = run_search(request, settings)
+    except SearchError as exc:
+        _fail(exc)
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['total']} results ({data['took_ms']} ms), page {data['page']} of {data['pages']}")
+    for n, hit in enumerate(data["hits"], start=(page - 1) * per_page + 1):
+        meta = " · ".join(x for x in (hit["outlet"], hit["author"], hit["date"] or "undated") if x)
+        click.echo(f"\n{n}. {hit['title']}\n   {meta}\n   actors: {', '.join(hit['actors'][:8]) or '-'}")
+        for snippet in hit["snippets"]:
+            plain = snippet["html"].replace("<mark>", "[").replace("</mark>", "]")
+            click.echo(f"   {snippet['field']}: {html.unescape(plain)}")
+    for name in ("outlet", "actor", "date"):
+        values = ", ".join(f"{f['value']} ({f['count']})" for f in data["facets"][name][:10])
+        click.echo(f"\n{name}: {values or '-'}")
+
+
+@main.command()
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", help="Address to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, help="Port [default: 8000].")
+def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
+    """Serve the web UI and JSON API with waitress (builds the index from seeds/ if there is none)."""
+    import waitress
+
+    from search.indexer import build_index, current_generation
+    from webui import create_app
+
+    settings = Settings.from_env(index_dir=index_dir, host=host, port=port)
+    if current_generation(settings.index_dir) is None:
+        click.echo(f"no index in {settings.index_dir}; building it from {settings.seeds_dir} …")
+        try:
+            click.echo(build_index([settings.seeds_dir], settings.index_dir, settings).summary())
+        except SearchError as exc:
+            _fail(exc)
+    app = create_app({"SETTINGS": settings})
+    click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  (Ctrl+C stops)")
+    waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="mosaic")

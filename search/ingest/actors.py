@@ -1,0 +1,138 @@
+"""Political actors (states, organisations, people, regions) found in text with a gazetteer.
+
+Matching is on word tokens, case-sensitive (so "turkey" the bird and "chad" the name stay out),
+longest surface form first, and a possessive after a match ("Russia's", "Turkey’s") is part of
+the mention. Surface forms the gazetteer marks ambiguous ("Georgia", "Jordan", "Washington")
+count only with support from context; see `_supported`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+# An ambiguous place name counts in a text that is plainly about international politics: one that
+# names at least this many other states or organisations unambiguously.
+MIN_SUPPORTING_ACTORS = 2
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    type: str  # state, organisation, person or region
+    state: str = ""  # for people: the state or organisation they belong to
+
+
+@dataclass(frozen=True)
+class _Surface:
+    actor: Actor
+    ambiguous: bool
+
+
+def tokens_of(text: str) -> list[str]:
+    return _TOKEN.findall(text.translate(_APOSTROPHES))
+
+
+class Gazetteer:
+    """Surface forms → actors, with a longest-match tokenised lookup."""
+
+    def __init__(self, entries: list[dict]):
+        self.actors: dict[str, Actor] = {}
+        self._surfaces: dict[tuple[str, ...], _Surface] = {}
+        self.surface_names: dict[str, Actor] = {}  # every name, alias, demonym and metonym
+        for entry in entries:
+            self.add(entry)
+        self._max_len = max((len(k) for k in self._surfaces), default=1)
+
+    def add(self, entry: dict) -> None:
+        actor = Actor(entry["name"], entry.get("type", "state"), entry.get("state", ""))
+        self.actors[actor.name] = actor
+        ambiguous = set(entry.get("ambiguous", ()))
+        for surface in (actor.name, *entry.get("aliases", ()), *entry.get("demonyms", ()), *entry.get("metonyms", ())):
+            key = tuple(tokens_of(surface))
+            self.surface_names[surface] = actor
+            if key:
+                self._surfaces[key] = _Surface(actor, surface in ambiguous)
+        self._max_len = max((len(k) for k in self._surfaces), default=1)
+
+    def resolve(self, text: str) -> Actor | None:
+        """Return the actor a name or alias stands for (case-insensitive), or None."""
+        key = tuple(tokens_of(text))
+        if key in self._surfaces:
+            return self._surfaces[key].actor
+        folded = tuple(t.casefold() for t in key)
+        for surface_key, surface in self._surfaces.items():
+            if tuple(t.casefold() for t in surface_key) == folded:
+                return surface.actor
+        return None
+
+    def count_mentions(self, text: str) -> Counter:
+        """Return how often each actor (by canonical name) is mentioned in `text`."""
+        toks = tokens_of(text)
+        sure: Counter = Counter()
+        unsure: list[tuple[Actor, int]] = []
+        i = 0
+        while i < len(toks):
+            for length in range(min(self._max_len, len(toks) - i), 0, -1):
+                surface = self._surfaces.get(tuple(toks[i : i + length]))
+                if surface is not None:
+                    if surface.ambiguous:
+                        unsure.append((surface.actor, i))
+                    else:
+                        sure[surface.actor.name] += 1
+                    i += length
+                    break
+            else:
+                i += 1
+        counts = Counter(sure)
+        for actor, at in unsure:
+            if _supported(actor, at, toks, sure, self.actors):
+                counts[actor.name] += 1
+        return counts
+
+
+def _supported(actor: Actor, at: int, toks: list[str], sure: Counter, actors: dict[str, Actor]) -> bool:
+    """Whether an ambiguous mention at token `at` means `actor`.
+
+    A capitalised word right before or after it makes it part of another name ("George
+    Washington", "Michael Jordan", "Chad Smith"). Otherwise it counts when the actor is also named
+    unambiguously, or when the text names enough other states and organisations to be about
+    international politics.
+    """
+    def capitalised(j: int) -> bool:
+        return 0 <= j < len(toks) and toks[j][:1].isupper() and toks[j].isalpha()
+
+    sentence_start = at == 0 or toks[at - 1] in {".", "!", "?", "\"", "“", ":"}
+    if (capitalised(at - 1) and not sentence_start) or capitalised(at + 1):
+        return False
+    if sure.get(actor.name):
+        return True
+    others = {name for name in sure if name != actor.name and actors[name].type in ("state", "organisation")}
+    return len(others) >= MIN_SUPPORTING_ACTORS
+
+
+def load_entries(path: Path | None = None) -> list[dict]:
+    if path is None:
+        text = resources.files("search.data").joinpath("actors.toml").read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+    return tomllib.loads(text).get("actor", [])
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(extra: Path | None = None) -> Gazetteer:
+    """Return the built-in gazetteer, with a user's extra file (same format) merged over it."""
+    entries = load_entries()
+    if extra is not None:
+        by_name = {e["name"]: e for e in entries}
+        for entry in load_entries(extra):
+            by_name[entry["name"]] = entry
+        entries = list(by_name.values())
+    return Gazetteer(entries)

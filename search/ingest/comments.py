@@ -1,0 +1,54 @@
+"""Split a page's comment section into comments with their authors."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from search.article import Comment
+from search.ingest import patterns
+
+if TYPE_CHECKING:
+    from search.ingest.dump import Line
+
+# A commenter's name line: one to four words, no sentence punctuation, no link.
+_NAME_LINE = re.compile(r"[\w][\w.'’_-]*(?: [\w][\w.'’_-]*){0,3}")
+_NAME_MAX_CHARS = 40
+
+
+def is_name_line(text: str) -> bool:
+    if len(text) > _NAME_MAX_CHARS or not _NAME_LINE.fullmatch(text) or text.endswith("."):
+        return False
+    if "http" in text or "www." in text or text.isdigit() or patterns.is_comment_chrome(text):
+        return False
+    return any(ch.isalpha() for ch in text)
+
+
+def split_comments(lines: list["Line"]) -> list[Comment]:
+    """Return the comments in a comment section (its lines from the opening marker on).
+
+    A new comment starts at a commenter's name line followed by text in the same group, or after
+    a double blank line (copied pages separate comments by one, paragraphs within one by a single
+    blank). Widget chrome (sort order, reply links, forms) is dropped.
+    """
+    kept = [line for line in lines if not (patterns.is_comment_chrome(line.text) or patterns.is_comment_start(line.text))]
+    comments: list[Comment] = []
+    author, paragraphs = "", []
+
+    def close():
+        nonlocal author, paragraphs
+        if paragraphs:
+            comments.append(Comment(author, "\n\n".join(paragraphs)))
+        author, paragraphs = "", []
+
+    for i, line in enumerate(kept):
+        following = kept[i + 1] if i + 1 < len(kept) else None
+        if is_name_line(line.text) and following is not None and following.gap < 2 and not is_name_line(following.text):
+            close()
+            author = line.text
+            continue
+        if line.gap >= 2 and paragraphs:
+            close()
+        paragraphs.append(line.text)
+    close()
+    return comments

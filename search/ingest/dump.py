@@ -1,0 +1,182 @@
+"""Plain-text page dumps: find the title, byline, article body and comment section by layout.
+
+A dump is a rendered page copied as text: one block per paragraph, blank lines between blocks,
+menus, widgets, footers and comments all still in. What survives of the page's structure is
+paragraph length and punctuation, position relative to the title and byline, repeated lines and
+phrases that page chrome always uses; this module reads those.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from search.article import Comment
+from search.ingest import metadata, patterns
+from search.ingest.comments import split_comments
+
+# A line scores its word count minus this in the body search, so short lines (menus, captions,
+# widget labels) pull a run down and long prose lines pull it up. Calibrated as the simple
+# "best contiguous run" baseline on extraction-dev (README there: F1 0.886 with 10).
+SHORT_LINE_PENALTY = 10
+CHROME_PENALTY = 15
+# How far into a dump the title, byline and tag lines may sit.
+HEAD_LINES = 60
+TITLE_MIN_WORDS, TITLE_MAX_WORDS = 2, 30
+FULL_TITLE_WORDS = 4  # fewer words is more often a section label ("World", "Asia Defense")
+BYLINE_REACH = 4  # a byline sits above the body or within its first lines
+DATELINE_REACH = 2
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    gap: int  # blank lines before it; 0 means it continues the previous block
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass
+class DumpParts:
+    title: str = ""
+    author: str = ""
+    date: str | None = None
+    tags: tuple[str, ...] = ()
+    body: list[str] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    chrome: list[str] = field(default_factory=list)  # lines judged page chrome (outlet names live here)
+
+
+def split_lines(text: str) -> list[Line]:
+    """Return the non-empty lines of a dump with the number of blank lines before each."""
+    lines, gap = [], 0
+    for raw in text.split("\n"):
+        if raw.strip():
+            lines.append(Line(raw.strip(), gap if lines else 0))
+            gap = 0
+        else:
+            gap += 1
+    return lines
+
+
+def is_prose(line: Line) -> bool:
+    """True for a line that reads like article text: long enough and punctuated like sentences."""
+    return line.words >= 20 or (line.words >= 8 and re.search(r"[.!?…:;\"”’)]$", line.text) is not None)
+
+
+def looks_like_title(text: str) -> bool:
+    """True for a line that could be a headline: a short unpunctuated line that is not chrome,
+    a byline, a dateline or a tag list."""
+    words = text.split()
+    if not TITLE_MIN_WORDS <= len(words) <= TITLE_MAX_WORDS or len(text) > 250:
+        return False
+    if text.endswith((".", ",", ";", ":")) and not text.endswith("..."):
+        return False
+    if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"“‘'"):
+        return False
+    return not (
+        patterns.is_chrome(text) or metadata.tags_from_line(text) or metadata.date_from_line(text)
+        or metadata.find_byline(text)
+    )
+
+
+def find_title(lines: list[Line], body_start: int) -> int | None:
+    """Return the index of the title line, or None.
+
+    Many pages print the title twice near the top (breadcrumb or share widget, then the headline);
+    a repeated title-like line is the strongest signal. Otherwise the title is the title-like line
+    nearest above the body, preferring one of several words over a short section label.
+    """
+    head = lines[: body_start + 1][-HEAD_LINES:]
+    offset = max(0, body_start + 1 - HEAD_LINES)
+    seen: set[str] = set()
+    for i, line in enumerate(head):
+        if looks_like_title(line.text):
+            if line.text in seen:
+                return offset + i
+            seen.add(line.text)
+    candidates = [offset + i for i, line in enumerate(head[: body_start - offset]) if looks_like_title(line.text)]
+    full = [i for i in candidates if lines[i].words >= FULL_TITLE_WORDS]
+    if full:
+        return full[-1]
+    return candidates[-1] if candidates else None
+
+
+def best_run(scores: list[float], start: int) -> tuple[int, int]:
+    """Return the [begin, end) run at or after `start` with the largest score sum (Kadane)."""
+    best, best_span = float("-inf"), (start, start)
+    total, begin = 0.0, start
+    for i in range(start, len(scores)):
+        if total <= 0:
+            total, begin = 0.0, i
+        total += scores[i]
+        if total > best:
+            best, best_span = total, (begin, i + 1)
+    return best_span
+
+
+def _line_scores(lines: list[Line], author: str) -> list[float]:
+    scores: list[float] = []
+    for line in lines:
+        if patterns.is_end_of_body(line.text) or _is_author_bio(line.text, author):
+            scores.append(float("-inf"))
+        elif patterns.is_chrome(line.text):
+            scores.append(-CHROME_PENALTY)
+        else:
+            scores.append(line.words - SHORT_LINE_PENALTY)
+    return scores
+
+
+def extract_dump(text: str) -> DumpParts:
+    """Return the title, byline, date, tags, body paragraphs and comments of a normalised dump."""
+    lines = split_lines(text)
+    parts = DumpParts()
+    if not lines:
+        return parts
+
+    # 1. A first guess at the body: the best-scoring run of lines. Chrome lines and the markers
+    #    that close an article (related posts, comment forms) break the run.
+    begin, end = best_run(_line_scores(lines, ""), 0)
+
+    # 2. The header above it: title, then byline, date and tags between the title and the body.
+    title_at = find_title(lines, begin)
+    if title_at is not None:
+        parts.title = lines[title_at].text
+    head_from = 0 if title_at is None else max(0, title_at - 2)
+    byline_at = None
+    for i in range(head_from, min(len(lines), begin + BYLINE_REACH)):
+        author = metadata.find_byline(lines[i].text)
+        if author:
+            parts.author, byline_at = author, i
+            break
+    header_end = max(x for x in (title_at, byline_at, -1) if x is not None)
+    for line in lines[: max(begin, header_end + 1) + DATELINE_REACH]:
+        if not parts.date:
+            parts.date = metadata.date_from_line(line.text)
+        if not parts.tags and line.words <= 40:
+            parts.tags = metadata.tags_from_line(line.text)
+
+    # 3. The body proper: the best run after the header, now that the author's bio box is known.
+    begin, end = best_run(_line_scores(lines, parts.author), header_end + 1)
+    parts.body = [line.text for line in lines[begin:end] if not patterns.is_chrome(line.text)]
+    parts.chrome = [line.text for i, line in enumerate(lines) if not begin <= i < end]
+
+    # 4. Comments: from the first comment-section marker after the body to the end of the page.
+    comment_start = next((i for i in range(end, len(lines)) if patterns.is_comment_start(lines[i].text)), None)
+    if comment_start is not None:
+        parts.comments = split_comments(lines[comment_start:])
+
+    # 5. Tag lines also follow the body ("Tags: Taiwan, China"); only explicitly labelled ones.
+    if not parts.tags:
+        for line in lines[end : comment_start]:
+            if metadata.has_tag_prefix(line.text):
+                parts.tags = metadata.tags_from_line(line.text)
+                break
+    return parts
+
+
+def _is_author_bio(text: str, author: str) -> bool:
+    """True for a bio box line that opens with the byline's name ("Drago Bosnic, independent analyst.")."""
+    return bool(author) and text.startswith(author) and re.match(re.escape(author) + r"\s*(?:,|is\b|\(|–|—|-)", text) is not None

@@ -1,0 +1,119 @@
+"""The Whoosh schema: the only module that spells index field names.
+
+Searchable text fields carry boosts; facet values live in per-document columns (read once per
+searcher into arrays, see search.facets) because Whoosh's own facet counting re-reads terms
+for every query.
+"""
+
+from __future__ import annotations
+
+import json
+
+from whoosh import columns
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+
+from search.analysis import keyword_analyzer, name_analyzer, text_analyzer
+from search.article import ActorMention, Article, Comment
+
+# Field boosts: a query word in the headline says more about the article than one in the body.
+TITLE_BOOST = 3.0
+AUTHOR_BOOST = 1.5
+COMMENTS_BOOST = 0.5
+
+# Search scopes (the `in=` parameter) → the fields a bare query word is looked up in.
+SCOPES: dict[str, tuple[str, ...]] = {
+    "all": ("title", "body", "comments"),
+    "body": ("body",),
+    "comments": ("comments",),
+    "title": ("title",),
+}
+# Field names users may write in a query (`actor:Russia`) → the index field that answers.
+QUERY_FIELDS: dict[str, str] = {
+    "title": "title",
+    "body": "body",
+    "author": "author",
+    "outlet": "outlet",
+    "actor": "actor",
+    "comments": "comments",
+    "comment": "comments",
+    "comment_actor": "comment_actor",
+    "tag": "tag",
+    "tags": "tag",
+}
+KEYWORD_FIELDS = ("actor", "comment_actor", "tag")  # values are whole names, resolved via the gazetteer
+SNIPPET_FIELDS = ("body", "comments")
+FACET_OUTLET, FACET_ACTORS, FACET_DATE = "facet_outlet", "facet_actors", "facet_date"
+VALUE_SEPARATOR = "\n"
+
+
+def build_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        path=STORED(),
+        url=STORED(),
+        kind=STORED(),
+        title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
+        author=TEXT(analyzer=name_analyzer(), stored=True, field_boost=AUTHOR_BOOST),
+        outlet=TEXT(analyzer=name_analyzer(), stored=True),
+        date=ID(stored=True),
+        tags=STORED(),
+        tag=TEXT(analyzer=keyword_analyzer(), phrase=False),
+        actors=STORED(),
+        actor=TEXT(analyzer=keyword_analyzer(), phrase=False),
+        comment_actor=TEXT(analyzer=keyword_analyzer(), phrase=False),
+        actor_mentions=STORED(),
+        body=TEXT(analyzer=text_analyzer(), stored=True),
+        comments=TEXT(analyzer=text_analyzer(), stored=True, field_boost=COMMENTS_BOOST),
+        comment_list=STORED(),
+        **{
+            FACET_OUTLET: COLUMN(columns.VarBytesColumn()),
+            FACET_ACTORS: COLUMN(columns.VarBytesColumn()),
+            FACET_DATE: COLUMN(columns.VarBytesColumn()),
+        },
+    )
+
+
+def article_to_document(article: Article) -> dict:
+    """Return the Whoosh document (field → value) for an article."""
+    in_comments = [m.name for m in article.actor_mentions if m.comment_count]
+    return {
+        "id": article.id,
+        "path": article.path,
+        "url": article.url,
+        "kind": article.kind,
+        "title": article.title,
+        "author": article.author,
+        "outlet": article.outlet,
+        "date": article.date or "",
+        "tags": list(article.tags),
+        "tag": VALUE_SEPARATOR.join(article.tags),
+        "actors": list(article.actors),
+        "actor": VALUE_SEPARATOR.join(article.actors),
+        "comment_actor": VALUE_SEPARATOR.join(in_comments),
+        "actor_mentions": json.dumps([[m.name, m.type, m.body_count, m.comment_count] for m in article.actor_mentions]),
+        "body": article.body,
+        "comments": "\n\n".join(c.text for c in article.comments),
+        "comment_list": json.dumps([[c.author, c.text] for c in article.comments]),
+        FACET_OUTLET: article.outlet.encode("utf-8"),
+        FACET_ACTORS: VALUE_SEPARATOR.join(article.actors).encode("utf-8"),
+        FACET_DATE: (article.date or "").encode("utf-8"),
+    }
+
+
+def document_to_article(stored: dict) -> Article:
+    """Return the Article a stored document holds."""
+    return Article(
+        id=stored["id"],
+        path=stored.get("path", ""),
+        url=stored.get("url", ""),
+        title=stored.get("title", ""),
+        author=stored.get("author", ""),
+        outlet=stored.get("outlet", ""),
+        date=stored.get("date") or None,
+        tags=tuple(stored.get("tags", ())),
+        actors=tuple(stored.get("actors", ())),
+        body=stored.get("body", ""),
+        comments=tuple(Comment(a, t) for a, t in json.loads(stored.get("comment_list") or "[]")),
+        actor_mentions=tuple(ActorMention(*m) for m in json.loads(stored.get("actor_mentions") or "[]")),
+        kind=stored.get("kind", "dump"),
+    )

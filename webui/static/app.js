@@ -1,0 +1,25 @@
+// Progressive enhancement only: every feature works without this file.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("facet-form");
+  if (form) {
+    // Submit as soon as a facet box changes, so one click narrows the results.
+    form.addEventListener("change", function (event) {
+      if (event.target.matches('input[type="checkbox"]')) form.submit();
+    });
+    document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
+  }
+  // "/" focuses the search box, as on most search sites.
+  document.addEventListener("keydown", function (event) {
+    var tag = (event.target.tagName || "").toLowerCase();
+    if (event.key === "/" && tag !== "input" && tag !== "textarea" && tag !== "select") {
+      var box = document.getElementById("q");
+      if (box) { event.preventDefault(); box.focus(); box.select(); }
+    }
+  });
+  // "show all" expands long facet lists.
+  document.querySelectorAll("details.show-more").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      details.closest(".facet").classList.toggle("expanded", details.open);
+    });
+  });
+});

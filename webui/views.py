@@ -1,0 +1,45 @@
+"""Shape a SearchResult for display: toggle links on facet values, filter chips, page links.
+
+The JSON API returns the same dict the templates render, so both show the same counts and links.
+"""
+
+from __future__ import annotations
+
+from search.config import Settings
+from search.query import SearchResult
+from webui.params import search_url, toggled
+
+
+def decorate_result(result: SearchResult, settings: Settings) -> dict:
+    """Return result.to_dict() with toggle URLs on facet values, chips and pagination links."""
+    r = result.request
+    data = result.to_dict()
+    for entry in data["facets"]["outlet"]:
+        entry["toggle_url"] = search_url(r, settings, outlets=toggled(r.outlets, entry["value"]))
+    for entry in data["facets"]["actor"]:
+        entry["toggle_url"] = search_url(r, settings, actors=toggled(r.actors, entry["value"]))
+    for entry in data["facets"]["date"]:
+        if entry["value"] == "undated":
+            entry["toggle_url"] = search_url(r, settings, undated=not r.undated, date_from=None, date_to=None)
+        elif entry["selected"]:
+            entry["toggle_url"] = search_url(r, settings, date_from=None, date_to=None)
+        else:
+            entry["toggle_url"] = search_url(r, settings, date_from=entry["from"], date_to=entry["to"], undated=False)
+    chips = [{"label": f"outlet: {v}", "remove_url": search_url(r, settings, outlets=toggled(r.outlets, v))} for v in r.outlets]
+    chips += [{"label": f"not outlet: {v}", "remove_url": search_url(r, settings, not_outlets=toggled(r.not_outlets, v))} for v in r.not_outlets]
+    chips += [{"label": f"actor: {v}", "remove_url": search_url(r, settings, actors=toggled(r.actors, v))} for v in r.actors]
+    chips += [{"label": f"not actor: {v}", "remove_url": search_url(r, settings, not_actors=toggled(r.not_actors, v))} for v in r.not_actors]
+    if r.date_from or r.date_to:
+        label = r.date_from if r.date_from == r.date_to else f"{r.date_from or '…'} – {r.date_to or '…'}"
+        chips.append({"label": f"date: {label}", "remove_url": search_url(r, settings, date_from=None, date_to=None)})
+    if r.undated:
+        chips.append({"label": "undated", "remove_url": search_url(r, settings, undated=False)})
+    data["chips"] = chips
+    data["clear_url"] = search_url(r, settings, outlets=(), actors=(), not_outlets=(), not_actors=(), date_from=None, date_to=None, undated=False)
+    data["links"] = {
+        "self": search_url(r, settings, page=r.page),
+        "prev": search_url(r, settings, page=r.page - 1) if r.page > 1 else None,
+        "next": search_url(r, settings, page=r.page + 1) if r.page < result.pages else None,
+        "sort": {s: search_url(r, settings, sort=s) for s in ("relevance", "newest", "oldest")},
+    }
+    return data
