@@ -167,7 +167,7 @@ def parse_query(q: str, scope: str, schema, settings: Settings) -> wq.Query:
     except Exception as exc:  # Whoosh raises assorted types for odd input
         raise BadQuery(f"cannot parse query: {exc}") from exc
     parsed = _resolve_actor_terms(parsed, settings)
-    if isinstance(parsed, wq.NullQuery) or parsed is wq.NullQuery:
+    if parsed is wq.NullQuery:
         raise BadQuery("query has no searchable words", hint="stop words like 'the' are not indexed")
     return parsed
 
@@ -266,7 +266,7 @@ class SearchEngine:
                 for name in SNIPPET_FIELDS:
                     fragment = hit.highlights(name, top=2)
                     if fragment:
-                        snippets.append({"field": name, "html": fragment})
+                        snippets.append({"field": name, "html": " ".join(fragment.split())})
             if not snippets:
                 snippets.append({"field": "body", "html": _lead(stored.get("body", ""))})
             hits.append({

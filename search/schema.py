@@ -22,7 +22,7 @@ COMMENTS_BOOST = 0.5
 
 # Search scopes (the `in=` parameter) → the fields a bare query word is looked up in.
 SCOPES: dict[str, tuple[str, ...]] = {
-    "all": ("title", "body", "comments"),
+    "all": ("title", "author", "body", "comments"),
     "body": ("body",),
     "comments": ("comments",),
     "title": ("title",),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from search.errors import BadQuery, IndexMissing
-from search.query import SCOPES, SORTS, SearchRequest
+from search.query import SCOPES, SORTS
 from webui.engine import engine, settings
-from webui.params import request_from_args, search_url
+from webui.params import request_from_args
 from webui.views import decorate_result
 
 bp = Blueprint("pages", __name__)
@@ -27,7 +27,8 @@ def search_page():
     except IndexMissing as exc:
         return render_template("search.html", no_index=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), 503
     data = decorate_result(result, settings())
-    return render_template("search.html", data=data, q=search_request.q, req=search_request, scopes=SCOPES, sorts=SORTS)
+    return render_template("search.html", data=data, q=search_request.q, scopes=SCOPES, sorts=SORTS,
+                           facet_size=settings().facet_size)
 
 
 @bp.get("/articles/<article_id>")

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 # Input kinds by file suffix; everything else under an indexed folder is ignored, not skipped.
 SUFFIX_KINDS = {".txt": "dump"}
 SOURCES_FILE = "sources.toml"
+# Fewer words than this is a menu, an error page or a stub, not an article.
+MIN_BODY_WORDS = 12
 
 
 def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -79,7 +81,7 @@ def read_article(path: str | Path, settings: Settings | None = None) -> Article:
 
     # 2. Layout: title, byline, body, comments.
     parts = extract_dump(text)
-    if not parts.body:
+    if sum(len(p.split()) for p in parts.body) < MIN_BODY_WORDS:
         raise IngestError("no article body found")
 
     # 3. Metadata: the page's own statements first, then what its source URL says.

@@ -19,8 +19,9 @@ from pathlib import Path
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # An ambiguous place name counts in a text that is plainly about international politics: one that
-# names at least this many other states or organisations unambiguously.
-MIN_SUPPORTING_ACTORS = 2
+# names at least this many other states or organisations unambiguously (one is enough: a text
+# that names Russia and "Turkey" is not about poultry).
+MIN_SUPPORTING_ACTORS = 1
 
 
 @dataclass(frozen=True)

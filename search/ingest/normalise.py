@@ -19,6 +19,7 @@ _BOMS = (
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WESTERN = {"cp1252", "latin_1", "iso8859_15"}
 # More than this share of control bytes in the first KiB means a binary file, not text.
 _BINARY_CONTROL_SHARE = 0.10
 
@@ -48,9 +49,13 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     except ImportError:  # pragma: no cover - charset_normalizer ships with the project
         from_bytes = None
     if from_bytes is not None:
-        best = from_bytes(data).best()
-        if best is not None:
-            return str(best)
+        matches = list(from_bytes(data))
+        if matches:
+            best = matches[0]
+            # Detectors often pick a Central European code page for Western text that reads just
+            # as cleanly as Windows-1252; the Western one is far more common on the web.
+            western = next((m for m in matches if m.encoding in _WESTERN and m.chaos <= best.chaos + 0.01), None)
+            return str(western or best)
     # Every byte is valid cp1252 except five; latin-1 is the last resort and never fails.
     try:
         return data.decode("cp1252")

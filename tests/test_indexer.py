@@ -1,0 +1,106 @@
+"""Index builds: on-disk Whoosh index, skip report, atomic replacement of the previous index."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from search.config import Settings
+from search.errors import IndexMissing
+from search.indexer import build_index, current_generation, open_index
+from search.query import SearchEngine, SearchRequest
+from tests.conftest import ROOT, SEEDS
+
+
+def total(index_dir, q="") -> int:
+    return SearchEngine(index_dir).search(SearchRequest(q=q)).total
+
+
+def test_build_indexes_seeds_and_reports(tmp_path):
+    report = build_index([SEEDS], tmp_path / "ix", Settings())
+    assert (report.indexed, report.skipped, dict(report.kinds)) == (2, [], {"dump": 2})
+    assert report.summary().startswith("indexed 2, skipped 0")
+    with open_index(tmp_path / "ix").searcher() as searcher:
+        assert searcher.doc_count() == 2
+
+
+def test_unreadable_files_are_skipped_with_reasons(tmp_path, copy_seeds):
+    (copy_seeds / "empty.txt").write_bytes(b"")
+    (copy_seeds / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (copy_seeds / "menu_only.txt").write_text("Home\n\nAbout\n\nContact\n", encoding="utf-8")
+    (copy_seeds / "notes.md").write_text("not an input kind", encoding="utf-8")
+    report = build_index([copy_seeds], tmp_path / "ix", Settings())
+    assert report.indexed == 2
+    reasons = {os.path.basename(p): r for p, r in report.skipped}
+    assert reasons == {"binary.txt": "binary file, not text", "empty.txt": "empty file", "menu_only.txt": "no article body found"}
+
+
+def test_oversized_file_is_skipped(tmp_path, copy_seeds):
+    (copy_seeds / "huge.txt").write_text("word " * 300_000, encoding="utf-8")
+    report = build_index([copy_seeds], tmp_path / "ix", Settings(max_file_mb=1))
+    assert [r for p, r in report.skipped if p.endswith("huge.txt")][0].startswith("file too large")
+
+
+def test_missing_index_is_reported():
+    with pytest.raises(IndexMissing):
+        open_index(ROOT / "tests" / "no-such-index")
+
+
+def test_rebuild_replaces_the_index_atomically(tmp_path, copy_seeds):
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds / "000_0023f9970ac02a19.txt"], index_dir, Settings())
+    engine = SearchEngine(index_dir)
+    assert engine.search(SearchRequest()).total == 1
+    first = current_generation(index_dir)
+    build_index([copy_seeds], index_dir, Settings())
+    # The same engine picks up the new generation without a restart.
+    assert engine.search(SearchRequest()).total == 2
+    assert current_generation(index_dir) != first
+
+
+def test_failed_build_leaves_previous_index_serving(tmp_path, copy_seeds, monkeypatch):
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, Settings())
+    live = current_generation(index_dir)
+
+    import search.indexer as indexer
+
+    def explode(path, settings):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(indexer, "read_article", explode)
+    with pytest.raises(RuntimeError):
+        build_index([copy_seeds], index_dir, Settings())
+    assert current_generation(index_dir) == live
+    assert total(index_dir) == 2
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith("gen-")] == [live.name]
+
+
+def test_killed_build_leaves_previous_index_serving(tmp_path, copy_seeds):
+    """kill -9 in the middle of a real rebuild: the old index still answers, the next build recovers."""
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, Settings())
+    live = current_generation(index_dir)
+    many = tmp_path / "many"
+    many.mkdir()
+    text = (SEEDS / "001_7bd2b091357a582b.txt").read_text(encoding="utf-8")
+    for n in range(400):
+        (many / f"copy_{n:03d}.txt").write_text(text, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search", "index", str(many), "--index-dir", str(index_dir)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline and len([p for p in index_dir.iterdir() if p.name.startswith("gen-")]) < 2:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert current_generation(index_dir) == live
+    assert total(index_dir) == 2
+    report = build_index([copy_seeds], index_dir, Settings())  # no manual clean-up needed
+    assert report.indexed == 2
+    assert len([p for p in index_dir.iterdir() if p.name.startswith("gen-")]) <= 2

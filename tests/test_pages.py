@@ -1,0 +1,59 @@
+"""Server-rendered pages: state in the URL, facets and chips, escaping, security headers."""
+
+import re
+
+import pytest
+
+
+def test_search_page_lists_results_facets_and_chips(client):
+    html = client.get("/?q=Erdogan&outlet=SouthFront").get_data(as_text=True)
+    assert "Nagorno-Karabakh: The Multipolar Conflict" in html
+    assert "How political West benefits" not in html  # filtered out
+    assert re.search(r'<input type="checkbox"[^>]*name="outlet" value="SouthFront" checked>', html)
+    assert 'href="/?q=Erdogan&amp;outlet=SouthFront&amp;outlet=BLiTZ"' in html  # adding an outlet keeps the first
+    assert 'aria-label="Remove filter outlet: SouthFront"' in html
+    assert 'href="/?q=Erdogan"' in html  # the chip's removal link
+
+
+def test_article_page_shows_body_metadata_and_comments(client):
+    hit = client.get("/api/search?q=Multipolar").get_json()["hits"][0]
+    html = client.get(f"/articles/{hit['id']}").get_data(as_text=True)
+    assert "<h1>Nagorno-Karabakh: The Multipolar Conflict</h1>" in html
+    assert "by J.Hawk" in html and "SouthFront" in html
+    assert 'href="https://southfront.org/nagorno-karabakh-the-multipolar-conflict/"' in html
+    assert html.count('class="comment"') >= 17
+    assert "Jihadi Colin" in html and "Support SouthFront" not in html
+
+
+@pytest.mark.parametrize("path", ["/?q=script", "/?q=alert"])
+def test_document_text_is_escaped_in_results(client, path):
+    html = client.get(path).get_data(as_text=True)
+    assert "Why &lt;script&gt;alert" in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+
+
+def test_document_text_is_escaped_on_article_page(client):
+    hit = client.get("/api/search?q=Mallory").get_json()["hits"][0]
+    html = client.get(f"/articles/{hit['id']}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#34;comment&#34;)&lt;/script&gt;" in html or "&lt;script&gt;alert(&quot;comment&quot;)" in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_bad_query_page_is_400_and_keeps_the_text(client):
+    response = client.get('/?q=%22Nagorno')
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "unbalanced quote" in html and 'value="&#34;Nagorno"' in html
+
+
+def test_no_inline_scripts_or_handlers(client):
+    html = client.get("/?q=Erdogan").get_data(as_text=True)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert not re.search(r"\son[a-z]+=", html)

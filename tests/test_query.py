@@ -1,0 +1,161 @@
+"""run_search over a real on-disk index of the seeds and the fixture corpus."""
+
+import re
+
+import pytest
+
+from search.errors import BadQuery
+from search.query import SearchRequest, run_search
+
+BLITZ = "How political West benefits from Nagorno-Karabakh escalation"
+SOUTHFRONT = "Nagorno-Karabakh: The Multipolar Conflict"
+ALJAZEERA = "Erdoğan wins runoff as Turkey's opposition weighs its next move"
+
+
+@pytest.fixture()
+def search(corpus_settings):
+    def run(q="", **kwargs):
+        return run_search(SearchRequest(q=q, **kwargs), corpus_settings)
+    return run
+
+
+def titles(result) -> set[str]:
+    return {hit["title"] for hit in result.hits}
+
+
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("Erdogan", {BLITZ, SOUTHFRONT, ALJAZEERA}),           # accents folded: Erdoğan = Erdogan
+        ("Erdoğan inflation", {ALJAZEERA}),                    # AND by default
+        ("Erdogan AND Pompeo", {SOUTHFRONT}),
+        ("Taiwan OR Niamey", {"The Taiwan Strait After the Election", "Niger junta orders French troops out as Sahel realignment deepens"}),
+        ("Erdogan NOT inflation", {BLITZ, SOUTHFRONT}),
+        ('"Collective Security Treaty Organization"', {BLITZ, SOUTHFRONT}),
+        ('"Security Collective"', set()),                      # a phrase is an order, not a bag
+        ("title:Taiwan", {"The Taiwan Strait After the Election"}),
+        ("author:Hawk", {SOUTHFRONT}),
+        ("author:bosnic", {BLITZ}),
+        ("outlet:southfront", {SOUTHFRONT}),
+        ("actor:Erdogan", {BLITZ, SOUTHFRONT, ALJAZEERA}),     # any alias finds the canonical actor
+        ('actor:"United States" actor:Taiwan', {"The Taiwan Strait After the Election"}),
+        ("comments:Ukranazi", {SOUTHFRONT}),
+        ("Karabak*", {BLITZ, SOUTHFRONT}),
+        ("sanctioned", {SOUTHFRONT}),                          # stemming: sanctions ~ sanctioned
+        ("peacekeeper", {BLITZ}),
+    ],
+)
+def test_query_syntax(search, q, expected):
+    assert titles(search(q, per_page=50)) == expected
+
+
+def test_scope_limits_where_words_are_looked_up(search):
+    assert titles(search("Ukranazi")) == {SOUTHFRONT}  # comments are searched by default
+    assert search("Ukranazi", scope="body").total == 0
+    assert search("Ukranazi", scope="comments").total == 1
+    assert titles(search("Multipolar", scope="title")) == {SOUTHFRONT}
+
+
+def test_outlet_and_actor_filters(search):
+    assert titles(search("Erdogan", outlets=("SouthFront",))) == {SOUTHFRONT}
+    assert titles(search("Erdogan", outlets=("SouthFront", "BLiTZ"))) == {SOUTHFRONT, BLITZ}
+    assert titles(search("", actors=("Taiwan",))) == {"The Taiwan Strait After the Election"}
+    # Repeated actors are alternatives (OR within a facet).
+    assert search("", actors=("Taiwan", "Niger")).total == 2
+    assert titles(search("Erdogan", not_outlets=("SouthFront",))) == {BLITZ, ALJAZEERA}
+
+
+def test_date_filters(search):
+    assert search("", date_from="2023", date_to="2023").total == 3
+    assert search("", date_from="2023-08").total == 4
+    assert search("", date_to="2023-06-01").total == 1
+    assert search("", undated=True).total == 3
+
+
+def test_facets_count_disjunctively(search):
+    result = search("Erdogan", outlets=("SouthFront",))
+    assert result.total == 1
+    outlets = {f["value"]: (f["count"], f["selected"]) for f in result.facets["outlet"]}
+    # The outlet facet ignores its own selection: the other outlets still show what they would add.
+    assert outlets == {"SouthFront": (1, True), "BLiTZ": (1, False), "Al Jazeera": (1, False)}
+    actors = {f["value"]: f["count"] for f in result.facets["actor"]}
+    assert actors["Georgia"] == 1 and "Sweden" not in actors  # other facets follow the selection
+
+
+def test_date_facet_by_year_then_month(search):
+    years = {f["value"]: f["count"] for f in search("").facets["date"]}
+    assert years == {"2024": 2, "2023": 3, "undated": 3}
+    months = {f["value"]: f["count"] for f in search("", date_from="2023", date_to="2023").facets["date"]}
+    assert months == {"2023-05": 1, "2023-08": 1, "2023-10": 1, "undated": 3}
+
+
+def test_sort_by_date_puts_undated_last(search):
+    newest = [hit["date"] for hit in search("", sort="newest", per_page=50).hits]
+    assert newest[:5] == ["2024-11-05", "2024-01-14", "2023-10-14", "2023-08-03", "2023-05-29"]
+    assert newest[5:] == [None, None, None]
+    oldest = [hit["date"] for hit in search("", sort="oldest", per_page=50).hits]
+    assert oldest[:5] == sorted(oldest[:5]) and oldest[5:] == [None, None, None]
+
+
+def test_relevance_ranks_title_matches_first(search):
+    result = search("Taiwan")
+    assert result.hits[0]["title"] == "The Taiwan Strait After the Election"
+    scores = [hit["score"] for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_pagination_covers_every_hit_once(search):
+    pages = [search("", per_page=3, page=n) for n in (1, 2, 3)]
+    ids = [hit["id"] for page in pages for hit in page.hits]
+    assert pages[0].total == 8 and pages[0].pages == 3
+    assert len(ids) == 8 and len(set(ids)) == 8
+    assert search("", per_page=3, page=4).hits == []
+
+
+def test_snippets_highlight_and_escape(search):
+    result = search("script")
+    hit = result.hits[0]
+    assert hit["title"].startswith("Why <script>")
+    fields = {s["field"] for s in hit["snippets"]}
+    assert fields == {"body", "comments"}
+    for snippet in hit["snippets"]:
+        html = snippet["html"]
+        assert "<mark>script</mark>" in html
+        assert "&lt;" in html
+        assert re.sub(r"</?mark>", "", html).count("<") == 0, "only <mark> tags may appear unescaped"
+
+
+def test_snippet_comes_from_comments_when_only_they_match(search):
+    hit = search("Ukranazi").hits[0]
+    assert [s["field"] for s in hit["snippets"]] == ["comments"]
+    assert "<mark>Ukranazi</mark>" in hit["snippets"][0]["html"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"q": '"unclosed phrase'}, "unbalanced quote"),
+        ({"q": "(Russia OR Turkey"}, "unclosed '('"),
+        ({"q": "Russia)"}, "unmatched ')'"),
+        ({"q": "Russia AND"}, "needs a term"),
+        ({"q": "OR Russia"}, "needs a term"),
+        ({"q": "Russia AND OR Turkey"}, "in a row"),
+        ({"q": "colour:red"}, "unknown field 'colour'"),
+        ({"q": "actor: Russia"}, "needs a value"),
+        ({"q": "x" * 1001}, "limit is 1000"),
+        ({"scope": "everything"}, "not a search scope"),
+        ({"sort": "random"}, "not a sort order"),
+        ({"page": 0}, "out of range"),
+        ({"per_page": 101}, "out of range"),
+        ({"date_from": "2023-13"}, "not a date"),
+        ({"date_from": "2024", "date_to": "2023"}, "after"),
+    ],
+)
+def test_malformed_requests_raise_bad_query(search, kwargs, message):
+    with pytest.raises(BadQuery, match=re.escape(message)):
+        search(**kwargs)
+
+
+def test_us_state_article_is_not_about_the_country(search):
+    hit = search('title:"Georgia counties"').hits[0]
+    assert "Georgia" not in hit["actors"]
