@@ -26,8 +26,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search.config import Settings
-from search.errors import IndexMissing, IngestError, SearchError
-from search.ingest import iter_input_files, read_article
+from search.errors import IndexMissing, SearchError
+from search.ingest import Skipped, iter_input_files, read_articles
 from search.schema import article_to_document, build_schema
 
 logger = logging.getLogger(__name__)
@@ -139,19 +139,17 @@ def build_index(
             try:
                 seen_ids: set[str] = set()
                 for done, path in enumerate(iter_input_files(paths), start=1):
-                    try:
-                        article = read_article(path, settings)
-                    except IngestError as exc:
-                        report.skipped.append((str(path), exc.message))
-                        logger.info("skipped %s: %s", path, exc.message)
-                    else:
-                        if article.id in seen_ids:
-                            report.skipped.append((str(path), f"duplicate of an article already indexed (id {article.id})"))
+                    for item in read_articles(path, settings):
+                        if isinstance(item, Skipped):
+                            report.skipped.append((item.source, item.reason))
+                            logger.info("skipped %s: %s", item.source, item.reason)
+                        elif item.id in seen_ids:
+                            report.skipped.append((item.path, f"duplicate of an article already indexed (id {item.id})"))
                         else:
-                            seen_ids.add(article.id)
-                            writer.add_document(**article_to_document(article))
+                            seen_ids.add(item.id)
+                            writer.add_document(**article_to_document(item))
                             report.indexed += 1
-                            report.kinds[article.kind] += 1
+                            report.kinds[item.kind] += 1
                     if progress:
                         progress(done, path)
             except BaseException:

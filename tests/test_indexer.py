@@ -71,7 +71,7 @@ def test_failed_build_leaves_previous_index_serving(tmp_path, copy_seeds, monkey
     def explode(path, settings):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(indexer, "read_article", explode)
+    monkeypatch.setattr(indexer, "read_articles", explode)
     with pytest.raises(RuntimeError):
         build_index([copy_seeds], index_dir, Settings())
     assert current_generation(index_dir) == live

@@ -1,16 +1,19 @@
 """Ingestion: files on disk → `Article` records.
 
-`read_article(path)` runs the stages in order: read and decode the bytes, normalise the text,
-split the page into title, byline, body and comments, fill in metadata from the page and its
-source URL, then find the political actors the body is about.
+`read_articles(path)` runs the stages in order for each article a file holds: read the bytes
+(gunzipped, size-checked), decode and normalise the text, split the page into title, byline,
+body and comments (by layout for page dumps, by markup for HTML), fill in metadata from the page,
+the record and the source URL, then find the political actors the body is about.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import logging
-import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from search.article import ActorMention, Article
@@ -20,101 +23,160 @@ from search.ingest import metadata
 from search.ingest.actors import load_gazetteer
 from search.ingest.dump import extract_dump
 from search.ingest.normalise import decode_bytes, normalise_text
+from search.ingest.sources import declared_charset, input_kind, iter_input_files, read_bytes, source_url
+
+__all__ = ["Skipped", "iter_input_files", "read_article", "read_articles"]
 
 logger = logging.getLogger(__name__)
 
-# Input kinds by file suffix; everything else under an indexed folder is ignored, not skipped.
-SUFFIX_KINDS = {".txt": "dump"}
-SOURCES_FILE = "sources.toml"
 # Fewer words than this is a menu, an error page or a stub, not an article.
 MIN_BODY_WORDS = 12
+# Fields a JSONL record may give; given values win over extracted ones.
+RECORD_FIELDS = ("url", "title", "author", "date", "outlet")
+_ISO_PREFIX = re.compile(r"((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?(?![\d/.])")
 
 
-def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Yield the supported files under `paths` (files as given, folders recursively), sorted."""
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIX_KINDS)
-        else:
-            yield path
+@dataclass(frozen=True)
+class Skipped:
+    """An input that could not become an article: `source` is a path, or path:line for JSONL."""
 
-
-def source_url(path: Path) -> str:
-    """Return the original URL recorded for `path` in a sources.toml beside it, or ""."""
-    manifest = path.parent / SOURCES_FILE
-    if not manifest.is_file():
-        return ""
-    try:
-        urls = tomllib.loads(manifest.read_text(encoding="utf-8")).get("urls", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        logger.warning("ignoring unreadable %s: %s", manifest, exc)
-        return ""
-    return urls.get(path.name, "")
-
-
-def article_id(url: str, path: Path) -> str:
-    """Return a short stable id: from the URL when known, else from the file's path."""
-    key = url or str(path.resolve())
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    source: str
+    reason: str
 
 
 def read_article(path: str | Path, settings: Settings | None = None) -> Article:
-    """Return the article in one file; raise IngestError with the reason when it cannot be read."""
+    """Return the (first) article in one file; raise IngestError with the reason when there is none."""
+    for item in read_articles(path, settings):
+        if isinstance(item, Skipped):
+            raise IngestError(item.reason)
+        return item
+    raise IngestError("no records in file")
+
+
+def read_articles(path: str | Path, settings: Settings | None = None) -> Iterator[Article | Skipped]:
+    """Yield every article in a file, or a Skipped with the reason for what cannot be read."""
     settings = settings or Settings()
     path = Path(path)
-    kind = SUFFIX_KINDS.get(path.suffix.lower())
-    if kind is None:
-        raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}", hint="supported: " + ", ".join(SUFFIX_KINDS))
+    kind = input_kind(path)
     try:
-        size = path.stat().st_size
-        if size > settings.max_file_mb * 1024 * 1024:
-            raise IngestError(f"file too large ({size / 1024 / 1024:.1f} MB > {settings.max_file_mb:g} MB)")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
+        if kind is None:
+            raise IngestError(f"unsupported file type {''.join(path.suffixes) or '(none)'!r}")
+        data = read_bytes(path, int(settings.max_file_mb * 1024 * 1024))
+    except IngestError as exc:
+        yield Skipped(str(path), exc.message)
+        return
+    if kind == "jsonl":
+        yield from _read_jsonl(path, data, settings)
+        return
+    try:
+        url = source_url(path)
+        if kind == "html":
+            text = decode_bytes(data, declared_charset(data))
+            yield _article_from_html(text, path=path, kind=kind, url=url, given={}, key=url, settings=settings)
+        else:
+            text = decode_bytes(data)
+            yield _article_from_dump(text, path=path, kind=kind, url=url, given={}, key=url, settings=settings)
+    except IngestError as exc:
+        yield Skipped(str(path), exc.message)
 
-    # 1. Bytes to clean text.
-    text = normalise_text(decode_bytes(data))
+
+def _read_jsonl(path: Path, data: bytes, settings: Settings) -> Iterator[Article | Skipped]:
+    try:
+        text = decode_bytes(data)
+    except IngestError as exc:
+        yield Skipped(str(path), exc.message)
+        return
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        source = f"{path}:{line_no}"
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise IngestError("record is not a JSON object")
+            given = {k: str(record[k]).strip() for k in RECORD_FIELDS if isinstance(record.get(k), (str, int, float)) and str(record[k]).strip()}
+            url = given.get("url", "")
+            key = url or source
+            if isinstance(record.get("html"), str) and record["html"].strip():
+                yield _article_from_html(record["html"], path=path, kind="jsonl", url=url, given=given, key=key, settings=settings)
+            elif isinstance(record.get("text"), str) and record["text"].strip():
+                yield _article_from_dump(record["text"], path=path, kind="jsonl", url=url, given=given, key=key, settings=settings)
+            else:
+                raise IngestError("record has neither 'text' nor 'html'")
+        except json.JSONDecodeError as exc:
+            yield Skipped(source, f"invalid JSON: {exc.msg} at column {exc.colno}")
+        except IngestError as exc:
+            yield Skipped(source, exc.message)
+
+
+def _article_from_dump(text: str, **context) -> Article:
+    text = normalise_text(text)
     if not text.strip():
         raise IngestError("no text in file")
-
-    # 2. Layout: title, byline, body, comments.
     parts = extract_dump(text)
+    return _build_article(parts, site_name="", canonical_url="", **context)
+
+
+def _article_from_html(html: str, **context) -> Article:
+    from search.ingest.html import extract_html  # lxml and trafilatura load only when HTML is read
+
+    parts = extract_html(html, url=context["url"])
+    parts.body = [normalise_text(p) for p in parts.body if p.strip()]
+    return _build_article(parts, site_name=parts.outlet, canonical_url=parts.url, **context)
+
+
+def _build_article(parts, *, path: Path, kind: str, url: str, given: dict, key: str, site_name: str,
+                   canonical_url: str, settings: Settings) -> Article:
     if sum(len(p.split()) for p in parts.body) < MIN_BODY_WORDS:
         raise IngestError("no article body found")
+    url = url or canonical_url
 
-    # 3. Metadata: the page's own statements first, then what its source URL says.
-    url = source_url(path)
-    outlet = (metadata.outlet_for_url(url) if url else "") or metadata.outlet_named_in(parts.chrome)
+    # Metadata: what a record states wins, then the page's own statements, then its URL.
+    outlet = (
+        metadata.canonical_outlet(given["outlet"]) if "outlet" in given
+        else metadata.canonical_outlet(site_name) if site_name
+        else (metadata.outlet_for_url(url) if url else "") or metadata.outlet_named_in(parts.chrome)
+    )
     if not outlet and url:
         outlet = metadata.domain_of(url)
-    date = parts.date or (metadata.date_from_url(url) if url else None)
-    title = parts.title or parts.body[0][:120]
+    date = _given_date(given.get("date")) if "date" in given else None
+    date = date or parts.date or (metadata.date_from_url(url) if url else None)
     body = "\n\n".join(parts.body)
+    title = given.get("title") or parts.title or parts.body[0][:120]
 
-    # 4. Actors: counted in the body and, separately, in the comments.
+    # Actors: counted in the title and body and, separately, in the comments.
     gazetteer = load_gazetteer(settings.actors_file)
     body_counts = gazetteer.count_mentions(title + "\n\n" + body)
     comment_counts = gazetteer.count_mentions("\n\n".join(c.text for c in parts.comments))
-    mentions = tuple(
-        ActorMention(name, gazetteer.actors[name].type, body_counts.get(name, 0), comment_counts.get(name, 0))
-        for name in sorted(set(body_counts) | set(comment_counts), key=lambda n: (-body_counts.get(n, 0), -comment_counts.get(n, 0), n))
-    )
+    names = sorted(set(body_counts) | set(comment_counts), key=lambda n: (-body_counts.get(n, 0), -comment_counts.get(n, 0), n))
+    mentions = tuple(ActorMention(n, gazetteer.actors[n].type, body_counts.get(n, 0), comment_counts.get(n, 0)) for n in names)
     actors = tuple(m.name for m in mentions if m.body_count >= settings.actor_min_mentions)
 
     return Article(
-        id=article_id(url, path),
+        id=hashlib.sha1((key or str(path.resolve())).encode("utf-8")).hexdigest()[:16],
         path=str(path),
         url=url,
         title=title,
-        author=parts.author,
+        author=given.get("author") or parts.author,
         outlet=outlet,
         date=date,
-        tags=parts.tags,
+        tags=tuple(parts.tags),
         actors=actors,
         body=body,
         comments=tuple(parts.comments),
         actor_mentions=mentions,
         kind=kind,
     )
+
+
+def _given_date(value: str | None) -> str | None:
+    """Return a record's date ("2022", "2022-05", "2022-05-25T10:00Z", "May 25, 2022") as ISO, or None."""
+    if not value:
+        return None
+    iso = _ISO_PREFIX.match(value.strip())
+    if iso:
+        year, month, day = iso.groups()
+        if month is None:
+            return year
+        return metadata.iso_date(int(year), int(month), int(day) if day else None)
+    return metadata.parse_date(value)

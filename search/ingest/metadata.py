@@ -133,7 +133,7 @@ _DATELINE_MAX_WORDS = 12
 _DATELINE_CUE = re.compile(r"^(?:published|posted|updated|issued|date|on)\b", re.IGNORECASE)
 
 
-def _iso(year: int, month: int, day: int | None) -> str | None:
+def iso_date(year: int, month: int, day: int | None) -> str | None:
     try:
         if day is None:
             return date(year, month, 1).strftime("%Y-%m")
@@ -149,7 +149,7 @@ def parse_date(text: str) -> str | None:
         if match:
             parts = match.groupdict()
             month = int(parts["mnum"]) if parts.get("mnum") else _MONTHS[parts["month"].lower().rstrip(".")]
-            found = _iso(int(parts["year"]), month, int(parts["day"]))
+            found = iso_date(int(parts["year"]), month, int(parts["day"]))
             if found:
                 return found
     return None
@@ -168,7 +168,7 @@ def date_from_line(line: str) -> str | None:
         return found
     match = _MONTH_YEAR.search(line)
     if match and len(words) <= 4:
-        return _iso(int(match.group("year")), _MONTHS[match.group("month").lower().rstrip(".")], None)
+        return iso_date(int(match.group("year")), _MONTHS[match.group("month").lower().rstrip(".")], None)
     return None
 
 
@@ -181,7 +181,7 @@ def date_from_url(url: str) -> str | None:
     if not match:
         return None
     day = match.group("day")
-    return _iso(int(match.group("year")), int(match.group("month")), int(day) if day else None)
+    return iso_date(int(match.group("year")), int(match.group("month")), int(day) if day else None)
 
 
 # --- tags ----------------------------------------------------------------------------------------

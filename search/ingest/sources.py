@@ -1,0 +1,85 @@
+"""Finding input files and reading their bytes: kinds by suffix, gzip, size limits, sources.toml."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import re
+import tomllib
+import zlib
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from search.errors import IngestError
+
+logger = logging.getLogger(__name__)
+
+# Input kinds by suffix (a further .gz means gzip-compressed); other files in a folder are ignored.
+SUFFIX_KINDS = {".txt": "dump", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+SOURCES_FILE = "sources.toml"
+_CHARSET_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def input_kind(path: Path) -> str | None:
+    """Return "dump", "html" or "jsonl" for a supported file name (gzipped or not), else None."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return SUFFIX_KINDS.get(suffixes[-1]) if suffixes else None
+
+
+def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Yield the supported files under `paths` (files as given, folders recursively, sorted)."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and input_kind(p) and not p.name.startswith("."))
+        else:
+            yield path
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """Return a file's bytes, decompressed if gzipped; raise IngestError for unreadable or oversized files."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(f"file too large ({size / 1024 / 1024:.1f} MB, limit {max_bytes / 1024 / 1024:g} MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
+    if path.suffix.lower() == ".gz":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                data = stream.read(max_bytes + 1)  # a bounded read: a gzip bomb stops here
+        except (OSError, EOFError, zlib.error) as exc:
+            raise IngestError(f"broken gzip file: {exc}") from exc
+        if len(data) > max_bytes:
+            raise IngestError(f"file too large once decompressed (over {max_bytes / 1024 / 1024:g} MB)")
+    return data
+
+
+def declared_charset(data: bytes) -> str | None:
+    """Return the charset an HTML page declares in a <meta> tag near its top, or None."""
+    match = _CHARSET_DECLARATION.search(data[:4096])
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+@lru_cache(maxsize=256)
+def _source_urls(manifest: Path, mtime: float) -> dict[str, str]:
+    try:
+        return dict(tomllib.loads(manifest.read_text(encoding="utf-8")).get("urls", {}))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        logger.warning("ignoring unreadable %s: %s", manifest, exc)
+        return {}
+
+
+def source_url(path: Path) -> str:
+    """Return the original URL recorded for `path` in a sources.toml beside it, or ""."""
+    manifest = path.parent / SOURCES_FILE
+    try:
+        mtime = manifest.stat().st_mtime
+    except OSError:
+        return ""
+    return _source_urls(manifest, mtime).get(path.name, "")
