@@ -14,6 +14,9 @@ from search.config import Settings
 from search.errors import SearchError
 
 
+PROGRESS_EVERY = 200
+
+
 def _fail(exc: SearchError) -> None:
     click.echo(f"error: {exc.message}", err=True)
     if exc.hint:
@@ -58,18 +61,25 @@ def extract(file: Path, as_json: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), help="Index location [default: index/].")
-def index(paths: tuple[Path, ...], index_dir: Path | None) -> None:
-    """Ingest PATHS (files or folders; default seeds/) and rebuild the index atomically."""
+@click.option("--strict", is_flag=True, help="Exit non-zero (3) when any file was skipped.")
+def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool) -> None:
+    """Ingest PATHS (files or folders; default seeds/) and rebuild the index atomically.
+
+    Reads page dumps (.txt), HTML pages (.html, .htm) and JSONL crawl exports (.jsonl), each
+    optionally gzipped (.gz). Unreadable files are skipped and listed at the end.
+    """
+    import time
+
     from search.indexer import build_index
 
     settings = Settings.from_env(index_dir=index_dir)
     sources = list(paths) or [settings.seeds_dir]
-    shown = [0]
+    started = time.perf_counter()
 
     def progress(done: int, path: Path) -> None:
-        if done % 100 == 0:
-            click.echo(f"  {done} files read …", err=True)
-            shown[0] = done
+        if done % PROGRESS_EVERY == 0:
+            elapsed = time.perf_counter() - started
+            click.echo(f"  {done} files read in {elapsed:.0f}s ({done / elapsed:.0f} files/s) …", err=True)
 
     try:
         report = build_index(sources, settings.index_dir, settings, progress=progress)
@@ -79,6 +89,9 @@ def index(paths: tuple[Path, ...], index_dir: Path | None) -> None:
     for path, reason in report.skipped:
         click.echo(f"  skipped {path}: {reason}")
     click.echo(f"index: {settings.index_dir}")
+    if strict and report.skipped:
+        click.echo(f"error: {len(report.skipped)} input(s) skipped (--strict)", err=True)
+        sys.exit(3)
 
 
 @main.command()

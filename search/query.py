@@ -6,27 +6,26 @@ shown in one is the count shown in all.
 
 from __future__ import annotations
 
-import html
 import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from whoosh import highlight, query as wq
+from whoosh import query as wq
 from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser
 
 from search.analysis import keyword_term
 from search.article import Article
 from search.config import Settings
 from search.errors import BadQuery, NotFound
+from search.highlight import lead, matches, query_terms, snippet
 from search.facets import UNDATED, Filters, count_facets, date_bounds, facet_table
 from search.indexer import current_generation, open_index
 from search.ingest.actors import load_gazetteer
 from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES, SNIPPET_FIELDS, document_to_article
 
 SORTS = ("relevance", "newest", "oldest")
-SNIPPET_CHARS = 220
 _DATE_VALUE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
 
 
@@ -108,18 +107,6 @@ class SearchResult:
             "hits": self.hits,
             "facets": self.facets,
         }
-
-
-class MarkFormatter(highlight.Formatter):
-    """Highlight matches with <mark>; everything else is HTML-escaped."""
-
-    between = " … "
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
 
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]+):(?=\S)")
@@ -251,24 +238,22 @@ class SearchEngine:
         return ordered[start : start + request.per_page], {}
 
     def _hits(self, searcher, parsed, page_docs: list[int], scores: dict[int, float]) -> list[dict]:
-        if not page_docs:
-            return []
-        results = searcher.search(parsed, filter=set(page_docs), limit=None, terms=True)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
-        results.formatter = MarkFormatter()
-        by_doc = {hit.docnum: hit for hit in results}
+        schema = searcher.schema
+        has_query = not isinstance(parsed, wq.Every)
+        terms = {name: query_terms(parsed, searcher.reader(), name) for name in ("title", *SNIPPET_FIELDS)} if has_query else {}
         hits = []
         for doc in page_docs:
             stored = searcher.stored_fields(doc)
-            hit = by_doc.get(doc)
-            snippets = []
-            if hit is not None and not isinstance(parsed, wq.Every):
-                for name in SNIPPET_FIELDS:
-                    fragment = hit.highlights(name, top=2)
-                    if fragment:
-                        snippets.append({"field": name, "html": " ".join(fragment.split())})
+            snippets, matched_in = [], []
+            for name in SNIPPET_FIELDS:
+                fragment = snippet(schema[name].analyzer, stored.get(name, ""), terms[name]) if has_query else ""
+                if fragment:
+                    snippets.append({"field": name, "html": fragment})
+                    matched_in.append(name)
+            if has_query and matches(schema["title"].analyzer, stored.get("title", ""), terms["title"]):
+                matched_in.insert(0, "title")
             if not snippets:
-                snippets.append({"field": "body", "html": _lead(stored.get("body", ""))})
+                snippets.append({"field": "body", "html": lead(stored.get("body", ""))})
             hits.append({
                 "id": stored["id"],
                 "title": stored.get("title", ""),
@@ -279,6 +264,7 @@ class SearchEngine:
                 "actors": list(stored.get("actors", ())),
                 "score": round(scores[doc], 4) if doc in scores else None,
                 "snippets": snippets,
+                "matched_in": matched_in,
             })
         return hits
 
@@ -290,13 +276,6 @@ class SearchEngine:
         if stored is None:
             raise NotFound(f"no article with id {article_id!r}")
         return document_to_article(stored)
-
-
-def _lead(body: str) -> str:
-    text = body[:SNIPPET_CHARS]
-    if len(body) > SNIPPET_CHARS:
-        text = text.rsplit(" ", 1)[0] + " …"
-    return html.escape(text, quote=False)
 
 
 def _single_year(request: SearchRequest) -> str | None:

@@ -64,9 +64,19 @@ class Problems:
         self.dialogs: list[str] = []
 
     def watch(self, page) -> None:
-        page.on("console", lambda msg: self.errors.append(f"console: {msg.text} @ {page.url}") if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc} @ {page.url}"))
+        page.on("console", lambda msg: self._console(page, msg))
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc} on {page.url}"))
         page.on("dialog", self._dialog)
+
+    def _console(self, page, msg) -> None:
+        if msg.type != "error":
+            return
+        source = msg.location.get("url", "")
+        # Known app bug (see test_favicon_is_served): Chromium asks for /favicon.ico after load
+        # and logs the 404, at a moment that races the test's end. Everything else counts.
+        if urlsplit(source).path == "/favicon.ico":
+            return
+        self.errors.append(f"console: {msg.text} (from {source or '?'}) on {page.url}")
 
     def _dialog(self, dialog) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -295,13 +305,6 @@ def test_facets_work_without_javascript(nojs_page, problems, live_server):
     problems.assert_clean()
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: without JavaScript the facet form shows two 'Apply filters' "
-                   "buttons (the <noscript> one and the .js-hide one that only app.js hides)")
-def test_one_apply_button_without_javascript(nojs_page, live_server):
-    nojs_page.goto(live_server + "/?q=Erdogan")
-    expect(nojs_page.get_by_role("button", name="Apply filters")).to_have_count(1)
-
-
 def test_screenshots(browser, problems, live_server):
     """Full-page screenshots at desktop and phone widths, saved for a human to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -311,13 +314,12 @@ def test_screenshots(browser, problems, live_server):
             page = context.new_page()
             page.goto(live_server + "/?q=Erdogan")
             expect(hits(page).first).to_be_visible()
-            # Nothing may stick out sideways, at either width.
+            # The results page must not scroll sideways at either width.
             assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
             page.screenshot(path=str(ARTIFACTS / f"search-{label}.png"), full_page=True)
             page.get_by_role("link", name=SOUTHFRONT_TITLE).click()
             page.wait_for_url(re.compile(r"/articles/"))
             expect(page.locator("article h1")).to_have_text(SOUTHFRONT_TITLE)
-            assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
             page.screenshot(path=str(ARTIFACTS / f"article-{label}.png"), full_page=True)
         finally:
             context.close()
@@ -325,3 +327,36 @@ def test_screenshots(browser, problems, live_server):
         path = ARTIFACTS / f"{name}.png"
         assert path.stat().st_size > 1000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     problems.assert_clean()
+
+
+# --------------------------------------------------------------------------- known app bugs
+# Strict xfails: each passes (and so fails the run, as XPASS) once the bug is fixed; then drop the mark.
+
+
+@pytest.mark.xfail(strict=True, reason="app bug: without JavaScript the facet form shows two 'Apply filters' "
+                   "buttons (the <noscript> one and the .js-hide one that only app.js hides)")
+def test_one_apply_button_without_javascript(nojs_page, live_server):
+    nojs_page.goto(live_server + "/?q=Erdogan")
+    expect(nojs_page.get_by_role("button", name="Apply filters")).to_have_count(1, timeout=1_000)
+
+
+@pytest.mark.xfail(strict=True, reason="app bug: long unbreakable words (a URL in a SouthFront comment) "
+                   "overflow the article page on narrow phones; the article text needs overflow-wrap")
+def test_article_does_not_scroll_sideways_on_small_phone(browser, problems, live_server):
+    context = _new_context(browser, problems, viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/?q=Erdogan&outlet=SouthFront")
+        page.get_by_role("link", name=SOUTHFRONT_TITLE).click()
+        page.wait_for_url(re.compile(r"/articles/"))
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()
+
+
+@pytest.mark.xfail(strict=True, reason="app bug: no favicon; Chromium requests /favicon.ico, gets 404 and "
+                   "logs a console error on the first page of every visit")
+def test_favicon_is_served(page, live_server):
+    page.goto(live_server + "/")
+    declared = page.locator("head link[rel~=icon]").count() > 0
+    assert declared or page.request.get(live_server + "/favicon.ico").status == 200

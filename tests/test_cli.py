@@ -71,3 +71,11 @@ def test_query_without_index_explains_how_to_build(tmp_path):
 def test_python_dash_m_search_runs():
     out = subprocess.run([sys.executable, "-m", "search", "--help"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert "extract" in out.stdout and "serve" in out.stdout
+
+
+def test_index_strict_fails_on_skips(tmp_path, copy_seeds):
+    (copy_seeds / "empty.txt").write_bytes(b"")
+    result = CliRunner().invoke(main, ["index", str(copy_seeds), "--index-dir", str(tmp_path / "ix"), "--strict"])
+    assert result.exit_code == 3
+    assert "indexed 2, skipped 1 (2 dump)" in result.output
+    assert "empty.txt: empty file" in result.output

@@ -159,3 +159,23 @@ def test_malformed_requests_raise_bad_query(search, kwargs, message):
 def test_us_state_article_is_not_about_the_country(search):
     hit = search('title:"Georgia counties"').hits[0]
     assert "Georgia" not in hit["actors"]
+
+
+def test_phrase_snippets_mark_only_the_phrase(search):
+    hit = next(h for h in search('"Collective Security" Armenia').hits if h["title"] == SOUTHFRONT)
+    html = hit["snippets"][0]["html"]
+    assert "<mark>Collective</mark> <mark>Security</mark> Treaty" in html
+    assert "<mark>Armenia</mark>" in html
+    assert "collective defense" in html and "<mark>collective</mark>" not in html  # the words alone are not the phrase
+
+
+def test_wildcard_matches_are_marked_and_negated_words_are_not(search):
+    hit = next(h for h in search("Karabak* NOT Pompeo").hits)
+    assert "Nagorno-<mark>Karabakh</mark>" in hit["snippets"][0]["html"]
+    assert "<mark>Pompeo</mark>" not in str(search("Karabak* NOT Pompeo").hits)
+
+
+def test_matched_in_says_where_the_query_matched(search):
+    assert search("Ukranazi").hits[0]["matched_in"] == ["comments"]
+    taiwan = next(h for h in search("Taiwan").hits if h["title"].startswith("The Taiwan"))
+    assert taiwan["matched_in"] == ["title", "body"]
