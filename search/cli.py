@@ -94,29 +94,47 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool) -> None
         sys.exit(3)
 
 
+def search_options(command):
+    """The options `query` and `export` share: the same filters as the UI and the API."""
+    for option in reversed([
+        click.argument("text", default=""),
+        click.option("--outlet", multiple=True, help="Only this outlet (repeatable: any of them)."),
+        click.option("--actor", multiple=True, help="Only articles about this actor (repeatable: any of them)."),
+        click.option("--not-outlet", multiple=True, help="Leave out this outlet (repeatable)."),
+        click.option("--not-actor", multiple=True, help="Leave out articles about this actor (repeatable)."),
+        click.option("--from", "date_from", help="From date: YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--to", "date_to", help="To date: YYYY, YYYY-MM or YYYY-MM-DD."),
+        click.option("--undated", is_flag=True, help="Only articles without a date."),
+        click.option("--in", "scope", default="all", show_default=True, help="Search in: all, body, comments, title."),
+        click.option("--sort", default="relevance", show_default=True, help="relevance, newest or oldest."),
+        click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path)),
+    ]):
+        command = option(command)
+    return command
+
+
+def _request(options: dict, page: int = 1, per_page: int = 10):
+    from search.query import SearchRequest
+
+    return SearchRequest(
+        q=options["text"], scope=options["scope"], outlets=options["outlet"], actors=options["actor"],
+        not_outlets=options["not_outlet"], not_actors=options["not_actor"], date_from=options["date_from"],
+        date_to=options["date_to"], undated=options["undated"], sort=options["sort"], page=page, per_page=per_page,
+    )
+
+
 @main.command()
-@click.argument("text", default="")
-@click.option("--outlet", multiple=True, help="Only this outlet (repeatable: any of them).")
-@click.option("--actor", multiple=True, help="Only articles about this actor (repeatable: any of them).")
-@click.option("--from", "date_from", help="From date: YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--to", "date_to", help="To date: YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--in", "scope", default="all", show_default=True, help="Search in: all, body, comments, title.")
-@click.option("--sort", default="relevance", show_default=True, help="relevance, newest or oldest.")
+@search_options
 @click.option("--page", default=1, show_default=True)
 @click.option("--per-page", default=10, show_default=True)
-@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
-def query(text, outlet, actor, date_from, date_to, scope, sort, page, per_page, index_dir, as_json) -> None:
+def query(page: int, per_page: int, as_json: bool, **options) -> None:
     """Search the index for TEXT (AND by default; OR, NOT, "phrases", field:value, wildcards)."""
-    from search.query import SearchRequest, run_search
+    from search.query import run_search
 
-    settings = Settings.from_env(index_dir=index_dir)
-    request = SearchRequest(
-        q=text, scope=scope, outlets=outlet, actors=actor, date_from=date_from, date_to=date_to,
-        sort=sort, page=page, per_page=per_page,
-    )
+    settings = Settings.from_env(index_dir=options["index_dir"])
     try:
-        result = run_search(request, settings)
+        result = run_search(_request(options, page, per_page), settings)
     except SearchError as exc:
         _fail(exc)
     data = result.to_dict()
@@ -124,6 +142,8 @@ def query(text, outlet, actor, date_from, date_to, scope, sort, page, per_page, 
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo(f"{data['total']} results ({data['took_ms']} ms), page {data['page']} of {data['pages']}")
+    if data["did_you_mean"]:
+        click.echo(f"did you mean: {data['did_you_mean']['query']} ({data['did_you_mean']['total']} results)")
     for n, hit in enumerate(data["hits"], start=(page - 1) * per_page + 1):
         meta = " · ".join(x for x in (hit["outlet"], hit["author"], hit["date"] or "undated") if x)
         click.echo(f"\n{n}. {hit['title']}\n   {meta}\n   actors: {', '.join(hit['actors'][:8]) or '-'}")
@@ -133,6 +153,34 @@ def query(text, outlet, actor, date_from, date_to, scope, sort, page, per_page, 
     for name in ("outlet", "actor", "date"):
         values = ", ".join(f"{f['value']} ({f['count']})" for f in data["facets"][name][:10])
         click.echo(f"\n{name}: {values or '-'}")
+    if data["key_terms"]:
+        click.echo("\nkey terms: " + ", ".join(t["term"] for t in data["key_terms"]))
+
+
+@main.command()
+@search_options
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+def export(fmt: str, output: Path | None, **options) -> None:
+    """Export every result of a search (all pages) as CSV or JSONL, with the query recorded."""
+    from search.export import iter_export
+    from search.query import SearchEngine
+
+    settings = Settings.from_env(index_dir=options["index_dir"])
+    engine = SearchEngine(settings.index_dir, settings)
+    try:
+        chunks = iter_export(engine, _request(options, per_page=settings.per_page), fmt)
+        first = next(chunks)
+    except SearchError as exc:
+        _fail(exc)
+    stream = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        stream.write(first)
+        for chunk in chunks:
+            stream.write(chunk)
+    finally:
+        if output:
+            stream.close()
 
 
 @main.command()

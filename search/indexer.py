@@ -29,6 +29,7 @@ from search.config import Settings
 from search.errors import IndexMissing, SearchError
 from search.ingest import Skipped, iter_input_files, read_articles
 from search.schema import article_to_document, build_schema
+from search.vocabulary import words_of, write_vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ def build_index(
             writer = ix.writer(limitmb=WRITER_LIMIT_MB)
             try:
                 seen_ids: set[str] = set()
+                doc_frequencies: Counter = Counter()
                 for done, path in enumerate(iter_input_files(paths), start=1):
                     for item in read_articles(path, settings):
                         if isinstance(item, Skipped):
@@ -148,6 +150,7 @@ def build_index(
                         else:
                             seen_ids.add(item.id)
                             writer.add_document(**article_to_document(item))
+                            doc_frequencies.update(words_of(item.title + "\n" + item.body))
                             report.indexed += 1
                             report.kinds[item.kind] += 1
                     if progress:
@@ -156,6 +159,7 @@ def build_index(
                 writer.cancel()
                 raise
             writer.commit()
+            write_vocabulary(generation, doc_frequencies, report.indexed)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise

@@ -6,26 +6,32 @@ shown in one is the count shown in all.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser
 
-from search.analysis import keyword_term
 from search.article import Article
 from search.config import Settings
 from search.errors import BadQuery, NotFound
 from search.highlight import lead, matches, query_terms, snippet
 from search.facets import UNDATED, Filters, count_facets, date_bounds, facet_table
 from search.indexer import current_generation, open_index
-from search.ingest.actors import load_gazetteer
-from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES, SNIPPET_FIELDS, document_to_article
+from search.parsing import OPERATORS, parse_query
+from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article
+from search.vocabulary import vocabulary_for, words_of
 
 SORTS = ("relevance", "newest", "oldest")
+FEW_HITS = 2  # at most this many hits and a "did you mean" is looked for
+KEY_TERM_DOCS = 20  # key terms of a result set come from its top documents
+MORE_LIKE_TERMS = 12
 _DATE_VALUE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
 
 
@@ -82,6 +88,8 @@ class SearchResult:
     hits: list[dict]
     facets: dict[str, list[dict]]
     parsed_query: str = ""
+    did_you_mean: dict | None = None
+    key_terms: list[dict] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -106,83 +114,21 @@ class SearchResult:
             "took_ms": round(self.took_ms, 1),
             "hits": self.hits,
             "facets": self.facets,
+            "did_you_mean": self.did_you_mean,
+            "key_terms": self.key_terms,
         }
 
 
-_FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]+):(?=\S)")
+@dataclass
+class _Match:
+    """One request evaluated against one searcher: what matched, and what passed the filters."""
 
-
-def _check_syntax(q: str) -> None:
-    """Raise BadQuery for what Whoosh's lenient parser would silently misread."""
-    if q.count('"') % 2:
-        raise BadQuery(f'unbalanced quote at character {q.rfind(chr(34)) + 1}', hint='close the phrase with another "')
-    depth = 0
-    for at, ch in enumerate(q.replace('"', " ")):
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            raise BadQuery(f"unmatched ')' at character {at + 1}")
-    if depth:
-        raise BadQuery("unclosed '(' in query", hint="add the missing ')'")
-    for match in _FIELD_PREFIX.finditer(q):
-        name = match.group(1)
-        if name.lower() not in QUERY_FIELDS and name not in ("date", "id"):
-            raise BadQuery(
-                f"unknown field {name!r} at character {match.start() + 1}",
-                hint="fields: " + ", ".join(sorted(set(QUERY_FIELDS) - {"comment", "tags"})),
-            )
-    words = q.replace("(", " ").replace(")", " ").split()
-    operators = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-    if words and (words[-1] in operators or words[0] in operators - {"NOT"}):
-        raise BadQuery(f"operator {words[-1] if words[-1] in operators else words[0]} needs a term on each side")
-    for a, b in zip(words, words[1:]):
-        if a in operators and b in operators - {"NOT"}:
-            raise BadQuery(f"operators {a} {b} in a row")
-    if re.search(r"(?<![\w:])([A-Za-z_]+):(\s|$)", q):
-        raise BadQuery("a field name needs a value after the colon", hint='write field:value, e.g. actor:"United States"')
-
-
-def parse_query(q: str, scope: str, schema, settings: Settings) -> wq.Query:
-    """Return the Whoosh query for the user's text in a scope; raise BadQuery if it is malformed."""
-    q = q.strip()
-    if not q:
-        return wq.Every()
-    _check_syntax(q)
-    parser = MultifieldParser(list(SCOPES[scope]), schema, group=AndGroup)
-    parser.add_plugin(FieldAliasPlugin({"comments": ["comment"], "tag": ["tags"]}))
-    try:
-        parsed = parser.parse(q)
-    except Exception as exc:  # Whoosh raises assorted types for odd input
-        raise BadQuery(f"cannot parse query: {exc}") from exc
-    parsed = _resolve_actor_terms(parsed, settings)
-    if parsed is wq.NullQuery:
-        raise BadQuery("query has no searchable words", hint="stop words like 'the' are not indexed")
-    return parsed
-
-
-def _resolve_actor_terms(q: wq.Query, settings: Settings) -> wq.Query:
-    """Rewrite actor:Erdogan to the canonical actor term, so any alias finds the actor."""
-    gazetteer = load_gazetteer(settings.actors_file)
-    lookup = _actor_lookup(gazetteer)
-
-    def rewrite(node):
-        if isinstance(node, wq.Term) and node.fieldname in KEYWORD_FIELDS[:2]:
-            canonical = lookup.get(node.text)
-            if canonical:
-                return wq.Term(node.fieldname, canonical, boost=node.boost)
-        return node if node.is_leaf() else node.apply(rewrite)
-
-    return rewrite(q)
-
-
-_lookups: dict[int, dict[str, str]] = {}
-
-
-def _actor_lookup(gazetteer) -> dict[str, str]:
-    key = id(gazetteer)
-    if key not in _lookups:
-        table = {keyword_term(surface): keyword_term(actor.name) for surface, actor in gazetteer.surface_names.items()}
-        _lookups[key] = {k: v for k, v in table.items() if k}
-    return _lookups[key]
+    searcher: object
+    generation: Path
+    table: object
+    parsed: wq.Query
+    matched: list[int]
+    kept: list[int]
 
 
 class SearchEngine:
@@ -192,52 +138,85 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self.settings = settings or Settings()
         self._lock = threading.Lock()
-        self._generation: str | None = None
+        self._generation: Path | None = None
         self._index = None
 
     def _open(self):
-        """Return (generation name, index), reopening when a rebuild has published a new one."""
+        """Return (generation directory, index), reopening when a rebuild has published a new one."""
         live = current_generation(self.index_dir)
         with self._lock:
-            if self._index is None or live is None or live.name != self._generation:
+            if self._index is None or live is None or live != self._generation:
                 self._index = open_index(self.index_dir)
-                self._generation = current_generation(self.index_dir).name
+                self._generation = current_generation(self.index_dir)
             return self._generation, self._index
 
-    def search(self, request: SearchRequest) -> SearchResult:
-        started = time.perf_counter()
+    @contextmanager
+    def _match(self, request: SearchRequest):
         request = request.validate(self.settings)
         generation, ix = self._open()
         parsed = parse_query(request.q, request.scope, ix.schema, self.settings)
         with ix.searcher() as searcher:
-            table = facet_table(generation, searcher.reader())
-            matched = [doc for doc in searcher.docs_for_query(parsed)]
+            table = facet_table(str(generation), searcher.reader())
+            matched = list(searcher.docs_for_query(parsed))
             filters = request.filters()
             kept = [doc for doc in matched if filters.passes(table, doc)]
+            yield _Match(searcher, generation, table, parsed, matched, kept)
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        request = request.validate(self.settings)
+        with self._match(request) as m:
             year = _single_year(request)
-            counts = count_facets(table, matched, filters, year)
-            page_docs, scores = self._page(searcher, parsed, request, kept, table)
-            hits = self._hits(searcher, parsed, page_docs, scores)
+            counts = count_facets(m.table, m.matched, request.filters(), year)
+            start = (request.page - 1) * request.per_page
+            ranked = self._ranked(m, request, max(start + request.per_page, KEY_TERM_DOCS))
+            page = ranked[start : start + request.per_page]
+            hits = self._hits(m.searcher, m.parsed, [d for d, _ in page], dict(page))
+            vocabulary = vocabulary_for(m.generation)
+            key_terms = []
+            if request.q.strip():
+                texts = [m.searcher.stored_fields(d).get("body", "") for d, _ in ranked[:KEY_TERM_DOCS]]
+                key_terms = vocabulary.key_terms(texts, exclude=words_of(request.q))
+        suggestion = None
+        if request.q.strip() and len(m.kept) <= FEW_HITS:
+            suggestion = self._suggest(request, vocabulary, len(m.kept))
         facets = _facet_lists(counts, request, year, self.settings)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(request, len(kept), took, hits, facets, parsed_query=str(parsed) if request.q.strip() else "")
+        return SearchResult(
+            request, len(m.kept), took, hits, facets,
+            parsed_query=str(m.parsed) if request.q.strip() else "",
+            did_you_mean=suggestion, key_terms=[{"term": t, "weight": w} for t, w in key_terms],
+        )
 
-    def _page(self, searcher, parsed, request: SearchRequest, kept: list[int], table):
-        """Return the docnums of the requested page, in order, and their scores."""
-        start = (request.page - 1) * request.per_page
+    def _ranked(self, m: _Match, request: SearchRequest, limit: int | None) -> list[tuple[int, float | None]]:
+        """Return up to `limit` (docnum, score) pairs of the kept documents in the requested order."""
         sort = request.sort
-        if sort == "relevance" and isinstance(parsed, wq.Every):
+        if sort == "relevance" and isinstance(m.parsed, wq.Every):
             sort = "newest"  # browsing without a query: newest first is what readers expect
         if sort == "relevance":
-            results = searcher.search(parsed, filter=set(kept), limit=start + request.per_page)
-            ranked = [(hit.docnum, hit.score) for hit in results][start:]
-            return [d for d, _ in ranked], dict(ranked)
+            if not m.kept:
+                return []
+            results = m.searcher.search(m.parsed, filter=set(m.kept), limit=limit)
+            return [(hit.docnum, hit.score) for hit in results]
         # Undated articles go last in both date orders.
-        dated = sorted((d for d in kept if table.dates[d]), key=lambda d: (table.dates[d], -d), reverse=(sort == "newest"))
-        ordered = dated + [d for d in kept if not table.dates[d]]
-        return ordered[start : start + request.per_page], {}
+        dates = m.table.dates
+        dated = sorted((d for d in m.kept if dates[d]), key=lambda d: (dates[d], -d), reverse=(sort == "newest"))
+        ordered = dated + [d for d in m.kept if not dates[d]]
+        return [(d, None) for d in (ordered if limit is None else ordered[:limit])]
 
-    def _hits(self, searcher, parsed, page_docs: list[int], scores: dict[int, float]) -> list[dict]:
+    def _suggest(self, request: SearchRequest, vocabulary, total: int) -> dict | None:
+        """Return a corrected query that finds more, from the index's own vocabulary, or None."""
+        corrected = suggest_query(request.q, vocabulary)
+        if corrected is None:
+            return None
+        try:
+            with self._match(replace(request, q=corrected, page=1)) as m:
+                found = len(m.kept)
+        except BadQuery:
+            return None
+        return {"query": corrected, "total": found} if found > total else None
+
+    def _hits(self, searcher, parsed, page_docs: list[int], scores: dict[int, float | None]) -> list[dict]:
         schema = searcher.schema
         has_query = not isinstance(parsed, wq.Every)
         terms = {name: query_terms(parsed, searcher.reader(), name) for name in ("title", *SNIPPET_FIELDS)} if has_query else {}
@@ -254,19 +233,66 @@ class SearchEngine:
                 matched_in.insert(0, "title")
             if not snippets:
                 snippets.append({"field": "body", "html": lead(stored.get("body", ""))})
-            hits.append({
-                "id": stored["id"],
-                "title": stored.get("title", ""),
-                "author": stored.get("author", ""),
-                "outlet": stored.get("outlet", ""),
-                "date": stored.get("date") or None,
-                "url": stored.get("url", ""),
-                "actors": list(stored.get("actors", ())),
-                "score": round(scores[doc], 4) if doc in scores else None,
-                "snippets": snippets,
-                "matched_in": matched_in,
-            })
+            hit = _summary(stored)
+            hit.update(score=round(scores[doc], 4) if scores.get(doc) is not None else None,
+                       snippets=snippets, matched_in=matched_in)
+            hits.append(hit)
         return hits
+
+    def iter_export(self, request: SearchRequest) -> Iterator[dict]:
+        """Yield every hit of a search (all pages) in order, with body and comments, for export."""
+        with self._match(request) as m:
+            for doc, score in self._ranked(m, request, None):
+                stored = m.searcher.stored_fields(doc)
+                row = _summary(stored)
+                row.update(score=round(score, 4) if score is not None else None, tags=list(stored.get("tags", ())),
+                           body=stored.get("body", ""), comments=len(json.loads(stored.get("comment_list") or "[]")))
+                yield row
+
+    def cooccurrence(self, request: SearchRequest, actor: str, top: int = 20) -> list[dict]:
+        """Return the actors most often in the same articles as `actor`, within a search's results."""
+        with self._match(request) as m:
+            counts: Counter = Counter()
+            for doc in m.kept:
+                actors = m.table.actors[doc]
+                if actor in actors:
+                    counts.update(a for a in actors if a != actor)
+        return [{"actor": a, "count": n} for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+
+    def timeline(self, request: SearchRequest, actor: str) -> dict:
+        """Return monthly counts of a search's articles that mention `actor`, split by outlet."""
+        with self._match(request) as m:
+            series: dict[str, Counter] = {}
+            undated = 0
+            for doc in m.kept:
+                if actor not in m.table.actors[doc]:
+                    continue
+                date = m.table.dates[doc]
+                if len(date) < 7:
+                    undated += 1
+                    continue
+                series.setdefault(m.table.outlets[doc], Counter())[date[:7]] += 1
+        months = sorted({month for counter in series.values() for month in counter})
+        return {
+            "actor": actor,
+            "months": months,
+            "outlets": [
+                {"outlet": outlet, "counts": [counter.get(month, 0) for month in months], "total": sum(counter.values())}
+                for outlet, counter in sorted(series.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+            ],
+            "undated": undated,
+        }
+
+    def more_like(self, article_id: str, top: int = 5) -> list[dict]:
+        """Return the articles most similar to one article, by its key body terms."""
+        _, ix = self._open()
+        with ix.searcher() as searcher:
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                raise NotFound(f"no article with id {article_id!r}")
+            text = searcher.stored_fields(docnum).get("body", "")
+            results = searcher.more_like(docnum, "body", text=text, top=top, numterms=MORE_LIKE_TERMS)
+            return [dict(_summary(hit.fields()), score=round(hit.score, 4)) for hit in results]
 
     def article(self, article_id: str) -> Article:
         """Return one article by id; raise NotFound when the index has no such id."""
@@ -276,6 +302,40 @@ class SearchEngine:
         if stored is None:
             raise NotFound(f"no article with id {article_id!r}")
         return document_to_article(stored)
+
+
+def _summary(stored: dict) -> dict:
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "author": stored.get("author", ""),
+        "outlet": stored.get("outlet", ""),
+        "date": stored.get("date") or None,
+        "url": stored.get("url", ""),
+        "actors": list(stored.get("actors", ())),
+    }
+
+
+_QUERY_WORD = re.compile(r'(?<![\w:*?])([^\W\d_]{3,})(?![\w:*?])')
+
+
+def suggest_query(q: str, vocabulary) -> str | None:
+    """Return `q` with misspelt plain words replaced by known ones, or None when nothing changes."""
+    changed = False
+
+    def fix(match):
+        nonlocal changed
+        word = match.group(1)
+        if word in OPERATORS:
+            return word
+        suggestion = vocabulary.suggest(word)
+        if suggestion is None:
+            return word
+        changed = True
+        return suggestion.capitalize() if word[:1].isupper() else suggestion
+
+    corrected = _QUERY_WORD.sub(fix, q)
+    return corrected if changed else None
 
 
 def _single_year(request: SearchRequest) -> str | None:

@@ -37,5 +37,6 @@ def article_page(article_id: str):
     back = request.args.get("back", "")
     back_url = back if back.startswith("/?") or back == "/" else "/"
     mentions = [m for m in article.actor_mentions if m.body_count or m.comment_count]
-    return render_template("article.html", article=article, mentions=mentions, back_url=back_url,
+    similar = engine().more_like(article_id)
+    return render_template("article.html", article=article, mentions=mentions, back_url=back_url, similar=similar,
                            paragraphs=[p for p in article.body.split("\n\n") if p.strip()])

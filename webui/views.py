@@ -34,6 +34,10 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         chips.append({"label": f"date: {label}", "remove_url": search_url(r, settings, date_from=None, date_to=None)})
     if r.undated:
         chips.append({"label": "undated", "remove_url": search_url(r, settings, undated=False)})
+    if data.get("did_you_mean"):
+        data["did_you_mean"]["url"] = search_url(r, settings, q=data["did_you_mean"]["query"])
+    for term in data.get("key_terms", []):
+        term["url"] = search_url(r, settings, q=f"{r.q} {term['term']}".strip())
     data["chips"] = chips
     data["clear_url"] = search_url(r, settings, outlets=(), actors=(), not_outlets=(), not_actors=(), date_from=None, date_to=None, undated=False)
     data["links"] = {
@@ -41,5 +45,12 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         "prev": search_url(r, settings, page=r.page - 1) if r.page > 1 else None,
         "next": search_url(r, settings, page=r.page + 1) if r.page < result.pages else None,
         "sort": {s: search_url(r, settings, sort=s) for s in ("relevance", "newest", "oldest")},
+        "export_csv": "/api/export" + _with_format(search_url(r, settings), "csv"),
+        "export_jsonl": "/api/export" + _with_format(search_url(r, settings), "jsonl"),
     }
     return data
+
+
+def _with_format(url: str, fmt: str) -> str:
+    query = url[1:]  # "/?a=b" → "?a=b"
+    return (query + "&" if query else "?") + f"format={fmt}"

@@ -1,0 +1,118 @@
+"""Article body from a parsed HTML page: trafilatura twice, merged, then junk lines dropped.
+
+Trafilatura's precision mode is the best single extractor on extraction-dev but drops headings and
+short lines inside the article ("Who pays the cost of a tariff?", product names over a review);
+its recall mode keeps them but also keeps galleries, teasers and promo boxes. So the precision run
+decides where the article starts and ends, and a line the recall run has *between two precision
+lines* is let in when it looks like article text. What both still keep of the page's chrome
+(share and newsletter prompts, "Related:" teasers, copyright lines) is dropped line by line.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+
+import trafilatura
+from lxml import etree
+
+from search.ingest.html_junk import is_junk_line, strip_inline_junk
+
+_WORD = re.compile(r"\w+")
+# Lines the recall run adds inside the body are headings, list items and short asides; a long
+# paragraph that precision mode left out is as often a teaser or caption block.
+INSERT_MAX_WORDS = 40
+_TRAFILATURA = dict(include_comments=False, include_tables=True, deduplicate=False, with_metadata=False)
+# Embedded posts that trafilatura drops with their "social" wrapper, though they are quoted text.
+_EMBED_XPATH = '//blockquote[contains(@class, "twitter-tweet") or contains(@class, "instagram-media")]'
+_EMBED_WRAPPERS = {"div", "figure", "section", "aside", "span", "p"}
+_EMBED_EXTRAS = {"script", "noscript", "style", "iframe"}
+
+
+def _norm(line: str) -> str:
+    return " ".join(_WORD.findall(line)).casefold()
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if _WORD.search(line)]
+
+
+def unwrap_embeds(tree: etree._Element) -> None:
+    """Replace an embedded tweet's wrapper by a plain <blockquote>, so extractors keep its text."""
+    for quote in tree.xpath(_EMBED_XPATH):
+        node = quote
+        parent = node.getparent()
+        while (
+            parent is not None and parent.tag in _EMBED_WRAPPERS and parent.getparent() is not None
+            and all(child is node or child.tag in _EMBED_EXTRAS for child in parent)
+            and not (parent.text or "").strip()
+        ):
+            node, parent = parent, parent.getparent()
+        quote.attrib.clear()
+        quote.tail = node.tail
+        parent.replace(node, quote)
+
+
+def _run_trafilatura(tree: etree._Element, url: str, **mode) -> list[str]:
+    # trafilatura prunes the tree it is given; each run gets its own copy.
+    text = trafilatura.extract(copy.deepcopy(tree), url=url or None, **_TRAFILATURA, **mode)
+    return _lines(text)
+
+
+def _contains_run(long: list[str], short: list[str]) -> bool:
+    """True when `short` is `long` with some words left out (precision mode drops link text)."""
+    it = iter(long)
+    return all(word in it for word in short)
+
+
+def merge_interior(base: list[str], extra: list[str]) -> list[str]:
+    """Return `base` with the lines of `extra` that sit between two of its lines let in.
+
+    Lines outside base's first and last line stay out: those are where page chrome lives. A base
+    line that `extra` has in a longer form (a link's text put back) is taken in that form.
+    """
+    keys_b, keys_e = [_norm(x) for x in base], [_norm(x) for x in extra]
+    seen = set(keys_b)
+    merged: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, keys_b, keys_e, autojunk=False).get_opcodes():
+        if tag == "equal" or tag == "delete":
+            merged.extend(base[i1:i2])
+            continue
+        interior = i1 > 0 and i2 < len(base)
+        if tag == "replace":
+            if i2 - i1 == j2 - j1 == 1:
+                short, long = keys_b[i1].split(), keys_e[j1].split()
+                if len(long) > len(short) and len(long) - len(short) < len(long) / 3 and _contains_run(long, short):
+                    merged.append(extra[j1])
+                    continue
+            merged.extend(base[i1:i2])
+        if interior:
+            for line, key in zip(extra[j1:j2], keys_e[j1:j2]):
+                if key in seen or len(key.split()) > INSERT_MAX_WORDS or is_junk_line(line) or _shouting(line):
+                    continue
+                seen.add(key)
+                merged.append(line)
+    return merged
+
+
+def _shouting(line: str) -> bool:
+    """True for an all-capitals line: inside a body that is a teaser link ("SEE ALSO ...")."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 12 and all(c.isupper() for c in letters)
+
+
+def extract_body(tree: etree._Element, url: str = "", title: str = "") -> list[str]:
+    """Return the article paragraphs of a page in order, without the title."""
+    tree = copy.deepcopy(tree)
+    unwrap_embeds(tree)
+    precise = _run_trafilatura(tree, url, favor_precision=True)
+    if not precise:
+        return []
+    recall = _run_trafilatura(tree, url, favor_recall=True)
+    title_key = _norm(title)
+    precise = [line for line in precise if _norm(line) != title_key]
+    recall = [line for line in recall if _norm(line) != title_key]
+    body = merge_interior(precise, recall)
+    body = [strip_inline_junk(line) for line in body]
+    return [line for line in body if line and not is_junk_line(line)]

@@ -1,0 +1,91 @@
+"""Query text → Whoosh query: syntax checks with friendly errors, scopes, actor aliases."""
+
+from __future__ import annotations
+
+import re
+
+from whoosh import query as wq
+from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser
+
+from search.analysis import keyword_term
+from search.config import Settings
+from search.errors import BadQuery
+from search.ingest.actors import load_gazetteer
+from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES
+
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+
+_FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]+):(?=\S)")
+
+
+def _check_syntax(q: str) -> None:
+    """Raise BadQuery for what Whoosh's lenient parser would silently misread."""
+    if q.count('"') % 2:
+        raise BadQuery(f'unbalanced quote at character {q.rfind(chr(34)) + 1}', hint='close the phrase with another "')
+    depth = 0
+    for at, ch in enumerate(q.replace('"', " ")):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            raise BadQuery(f"unmatched ')' at character {at + 1}")
+    if depth:
+        raise BadQuery("unclosed '(' in query", hint="add the missing ')'")
+    for match in _FIELD_PREFIX.finditer(q):
+        name = match.group(1)
+        if name.lower() not in QUERY_FIELDS and name not in ("date", "id"):
+            raise BadQuery(
+                f"unknown field {name!r} at character {match.start() + 1}",
+                hint="fields: " + ", ".join(sorted(set(QUERY_FIELDS) - {"comment", "tags"})),
+            )
+    words = q.replace("(", " ").replace(")", " ").split()
+    operators = OPERATORS
+    if words and (words[-1] in operators or words[0] in operators - {"NOT"}):
+        raise BadQuery(f"operator {words[-1] if words[-1] in operators else words[0]} needs a term on each side")
+    for a, b in zip(words, words[1:]):
+        if a in operators and b in operators - {"NOT"}:
+            raise BadQuery(f"operators {a} {b} in a row")
+    if re.search(r"(?<![\w:])([A-Za-z_]+):(\s|$)", q):
+        raise BadQuery("a field name needs a value after the colon", hint='write field:value, e.g. actor:"United States"')
+
+
+def parse_query(q: str, scope: str, schema, settings: Settings) -> wq.Query:
+    """Return the Whoosh query for the user's text in a scope; raise BadQuery if it is malformed."""
+    q = q.strip()
+    if not q:
+        return wq.Every()
+    _check_syntax(q)
+    parser = MultifieldParser(list(SCOPES[scope]), schema, group=AndGroup)
+    parser.add_plugin(FieldAliasPlugin({"comments": ["comment"], "tag": ["tags"]}))
+    try:
+        parsed = parser.parse(q)
+    except Exception as exc:  # Whoosh raises assorted types for odd input
+        raise BadQuery(f"cannot parse query: {exc}") from exc
+    parsed = _resolve_actor_terms(parsed, settings)
+    if parsed is wq.NullQuery:
+        raise BadQuery("query has no searchable words", hint="stop words like 'the' are not indexed")
+    return parsed
+
+
+def _resolve_actor_terms(q: wq.Query, settings: Settings) -> wq.Query:
+    """Rewrite actor:Erdogan to the canonical actor term, so any alias finds the actor."""
+    gazetteer = load_gazetteer(settings.actors_file)
+    lookup = _actor_lookup(gazetteer)
+
+    def rewrite(node):
+        if isinstance(node, wq.Term) and node.fieldname in KEYWORD_FIELDS[:2]:
+            canonical = lookup.get(node.text)
+            if canonical:
+                return wq.Term(node.fieldname, canonical, boost=node.boost)
+        return node if node.is_leaf() else node.apply(rewrite)
+
+    return rewrite(q)
+
+
+_lookups: dict[int, dict[str, str]] = {}
+
+
+def _actor_lookup(gazetteer) -> dict[str, str]:
+    key = id(gazetteer)
+    if key not in _lookups:
+        table = {keyword_term(surface): keyword_term(actor.name) for surface, actor in gazetteer.surface_names.items()}
+        _lookups[key] = {k: v for k, v in table.items() if k}
+    return _lookups[key]

@@ -1,0 +1,134 @@
+"""The index's own vocabulary: surface words with document frequencies, for "did you mean" and
+readable key terms (the index itself holds only stems).
+
+Written beside each index generation as vocabulary.tsv ("word<TAB>df", lowercase).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from whoosh.analysis import STOP_WORDS
+
+VOCABULARY_FILE = "vocabulary.tsv"
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# Words in fewer documents than this are left out of the file: mostly typos and names seen once.
+MIN_DOC_FREQUENCY = 2
+_EXTRA_STOP = {"said", "also", "would", "could", "which", "there", "their", "about", "after", "been",
+               "were", "more", "than", "they", "this", "that", "with", "from", "have", "will", "into",
+               "what", "when", "while", "where", "other", "such", "only", "even", "most", "some", "very",
+               "its", "has", "had", "was", "who", "not", "but", "all", "any", "can", "one", "two", "our",
+               "out", "his", "her", "him", "she", "you", "your", "how", "why", "now", "new", "last", "just"}
+
+
+def fold(word: str) -> str:
+    """Lowercase without accents: the form words are compared in (Erdoğan = erdogan)."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words_of(text: str) -> set[str]:
+    return {fold(w) for w in _WORD.findall(text)}
+
+
+def write_vocabulary(directory: Path, doc_frequencies: Counter, doc_count: int) -> None:
+    lines = [f"#docs\t{doc_count}"]
+    lines += [f"{w}\t{n}" for w, n in sorted(doc_frequencies.items()) if n >= MIN_DOC_FREQUENCY]
+    (Path(directory) / VOCABULARY_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance of a and b, or limit + 1 once it exceeds limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class Vocabulary:
+    def __init__(self, doc_frequencies: dict[str, int], doc_count: int):
+        self.df = doc_frequencies
+        self.doc_count = max(doc_count, 1)
+        self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in doc_frequencies:
+            # Indexed under its first and its last letter, so a typo in either end is still found.
+            self._buckets[(word[0], len(word))].append(word)
+            self._buckets[("$" + word[-1], len(word))].append(word)
+
+    @classmethod
+    def load(cls, directory: Path) -> "Vocabulary":
+        df, docs = {}, 0
+        path = Path(directory) / VOCABULARY_FILE
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                word, _, count = line.partition("\t")
+                if word == "#docs":
+                    docs = int(count)
+                elif count:
+                    df[word] = int(count)
+        return cls(df, docs)
+
+    def suggest(self, word: str) -> str | None:
+        """Return the most frequent known word within a small edit distance of `word`, or None."""
+        folded = fold(word)
+        if len(folded) < 3 or folded in self.df:
+            return None
+        limit = 1 if len(folded) <= 5 else 2
+        best: tuple[int, int, str] | None = None
+        seen: set[str] = set()
+        for length in range(len(folded) - limit, len(folded) + limit + 1):
+            for key in ((folded[0], length), ("$" + folded[-1], length)):
+                for candidate in self._buckets.get(key, ()):
+                    if candidate in seen:
+                        continue
+                    seen.add(candidate)
+                    distance = edit_distance(folded, candidate, limit)
+                    if distance <= limit:
+                        rank = (distance, -self.df[candidate], candidate)
+                        if best is None or rank < best:
+                            best = rank
+        return best[2] if best else None
+
+    def idf(self, word: str) -> float:
+        return math.log(self.doc_count / (1 + self.df.get(word, 0))) + 1
+
+    def key_terms(self, texts: list[str], exclude: set[str], count: int = 10) -> list[tuple[str, float]]:
+        """Return the words most characteristic of `texts` against the whole index (tf × idf)."""
+        tf: Counter = Counter()
+        for text in texts:
+            tf.update(w for w in (fold(x) for x in _WORD.findall(text)) if w not in STOP_WORDS and w not in _EXTRA_STOP)
+        scored = [
+            (w, n * self.idf(w)) for w, n in tf.items()
+            if w not in exclude and self.df.get(w, 0) >= MIN_DOC_FREQUENCY and n >= 2
+        ]
+        scored.sort(key=lambda x: (-x[1], x[0]))
+        return [(w, round(s, 2)) for w, s in scored[:count]]
+
+
+_cache: dict[str, Vocabulary] = {}
+_lock = threading.Lock()
+
+
+def vocabulary_for(generation: Path) -> Vocabulary:
+    """Return the vocabulary of an index generation, loaded once."""
+    key = str(generation)
+    with _lock:
+        if key not in _cache:
+            _cache.clear()
+            _cache[key] = Vocabulary.load(generation)
+        return _cache[key]
