@@ -40,6 +40,7 @@ class Article:
     comments: tuple[Comment, ...]
     actor_mentions: tuple[ActorMention, ...] = field(default=())
     kind: str = "dump"  # input kind: dump, html or jsonl
+    fingerprint: tuple[int, ...] = field(default=(), repr=False)  # body sketch for near-duplicates
 
     @property
     def date_precision(self) -> str | None:
@@ -56,4 +57,5 @@ class Article:
         data["comments"] = [asdict(c) for c in self.comments]
         data["actor_mentions"] = [asdict(m) for m in self.actor_mentions]
         data["date_precision"] = self.date_precision
+        del data["fingerprint"]
         return data

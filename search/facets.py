@@ -10,7 +10,9 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from search.schema import FACET_ACTORS, FACET_DATE, FACET_OUTLET, VALUE_SEPARATOR
+from search.duplicates import cluster_roots
+from search.ingest.fingerprint import unpack
+from search.schema import FACET_ACTORS, FACET_DATE, FACET_OUTLET, FINGERPRINT, VALUE_SEPARATOR
 
 UNDATED = "undated"
 UNKNOWN_OUTLET = "(unknown)"
@@ -23,17 +25,38 @@ class FacetTable:
     outlets: list[str]
     actors: list[tuple[str, ...]]
     dates: list[str]
+    clusters: list[int]  # per docnum: the smallest docnum of its near-duplicate cluster
+
+    def cluster_members(self, doc: int) -> list[int]:
+        """Return every docnum in the near-duplicate cluster of `doc` (just `doc` when unique)."""
+        members = self._members().get(self.clusters[doc])
+        return members if members else [doc]
+
+    def _members(self) -> dict[int, list[int]]:
+        # Built on first use: a dict of the clusters that have more than one member.
+        cached = self.__dict__.get("_member_map")
+        if cached is None:
+            groups: dict[int, list[int]] = {}
+            for doc, root in enumerate(self.clusters):
+                groups.setdefault(root, []).append(doc)
+            cached = {root: docs for root, docs in groups.items() if len(docs) > 1}
+            object.__setattr__(self, "_member_map", cached)
+        return cached
 
     @classmethod
     def load(cls, reader) -> "FacetTable":
-        def column(name: str) -> list[str]:
+        def raw_column(name: str) -> list[bytes]:
             if not reader.has_column(name):
-                return [""] * reader.doc_count_all()
-            return [value.decode("utf-8") for value in reader.column_reader(name)]
+                return [b""] * reader.doc_count_all()
+            return list(reader.column_reader(name))
+
+        def column(name: str) -> list[str]:
+            return [value.decode("utf-8") for value in raw_column(name)]
 
         actors = [tuple(v.split(VALUE_SEPARATOR)) if v else () for v in column(FACET_ACTORS)]
         outlets = [v or UNKNOWN_OUTLET for v in column(FACET_OUTLET)]
-        return cls(outlets, actors, column(FACET_DATE))
+        sketches = [unpack(v) for v in raw_column(FINGERPRINT)]
+        return cls(outlets, actors, column(FACET_DATE), cluster_roots(sketches))
 
 
 _tables: dict[str, FacetTable] = {}

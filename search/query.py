@@ -51,6 +51,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    collapse: bool = True  # show one copy per cluster of near-duplicates
 
     def validate(self, settings: Settings) -> "SearchRequest":
         """Return the request with values normalised; raise BadQuery naming the bad parameter."""
@@ -90,10 +91,12 @@ class SearchResult:
     parsed_query: str = ""
     did_you_mean: dict | None = None
     key_terms: list[dict] = field(default_factory=list)
+    listed: int | None = None  # hits after collapsing near-duplicates (None: not collapsed)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.per_page))
+        listed = self.total if self.listed is None else self.listed
+        return max(1, -(-listed // self.request.per_page))
 
     def to_dict(self) -> dict:
         r = self.request
@@ -108,6 +111,8 @@ class SearchResult:
                 "from": r.date_from, "to": r.date_to, "undated": r.undated,
             },
             "total": self.total,
+            "collapsed": r.collapse,
+            "listed": self.total if self.listed is None else self.listed,
             "page": r.page,
             "per_page": r.per_page,
             "pages": self.pages,
@@ -169,9 +174,20 @@ class SearchEngine:
             year = _single_year(request)
             counts = count_facets(m.table, m.matched, request.filters(), year)
             start = (request.page - 1) * request.per_page
-            ranked = self._ranked(m, request, max(start + request.per_page, KEY_TERM_DOCS))
+            need = max(start + request.per_page, KEY_TERM_DOCS)
+            listed = None
+            if request.collapse:
+                listed = len({m.table.clusters[d] for d in m.kept})
+            if listed is not None and listed < len(m.kept):
+                ranked = _collapse(self._ranked(m, request, 3 * need + 20), m.table)
+                if len(ranked) < min(need, listed):
+                    ranked = _collapse(self._ranked(m, request, None), m.table)
+            else:
+                ranked = self._ranked(m, request, need)
             page = ranked[start : start + request.per_page]
             hits = self._hits(m.searcher, m.parsed, [d for d, _ in page], dict(page))
+            for hit, (doc, _) in zip(hits, page):
+                hit["copies"] = _copies(m.searcher, m.table, doc)
             vocabulary = vocabulary_for(m.generation)
             key_terms = []
             if request.q.strip():
@@ -186,6 +202,7 @@ class SearchEngine:
             request, len(m.kept), took, hits, facets,
             parsed_query=str(m.parsed) if request.q.strip() else "",
             did_you_mean=suggestion, key_terms=[{"term": t, "weight": w} for t, w in key_terms],
+            listed=listed,
         )
 
     def _ranked(self, m: _Match, request: SearchRequest, limit: int | None) -> list[tuple[int, float | None]]:
@@ -302,6 +319,32 @@ class SearchEngine:
         if stored is None:
             raise NotFound(f"no article with id {article_id!r}")
         return document_to_article(stored)
+
+
+def _collapse(ranked: list[tuple[int, float | None]], table) -> list[tuple[int, float | None]]:
+    """Keep the first-ranked document of each near-duplicate cluster."""
+    seen: set[int] = set()
+    kept = []
+    for doc, score in ranked:
+        cluster = table.clusters[doc]
+        if cluster not in seen:
+            seen.add(cluster)
+            kept.append((doc, score))
+    return kept
+
+
+def _copies(searcher, table, doc: int) -> dict | None:
+    """Return how many copies of a document the index holds, in how many outlets, and the earliest."""
+    members = table.cluster_members(doc)
+    if len(members) < 2:
+        return None
+    earliest = min(members, key=lambda d: (not table.dates[d], table.dates[d], d))
+    return {
+        "count": len(members),
+        "outlets": len({table.outlets[d] for d in members}),
+        "earliest_id": searcher.stored_fields(earliest)["id"],
+        "is_earliest": earliest == doc,
+    }
 
 
 def _summary(stored: dict) -> dict:

@@ -14,6 +14,7 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from search.analysis import keyword_analyzer, name_analyzer, text_analyzer
 from search.article import ActorMention, Article, Comment
+from search.ingest.fingerprint import pack
 
 # Field boosts: a query word in the headline says more about the article than one in the body.
 TITLE_BOOST = 3.0
@@ -43,6 +44,7 @@ QUERY_FIELDS: dict[str, str] = {
 KEYWORD_FIELDS = ("actor", "comment_actor", "tag")  # values are whole names, resolved via the gazetteer
 SNIPPET_FIELDS = ("body", "comments")
 FACET_OUTLET, FACET_ACTORS, FACET_DATE = "facet_outlet", "facet_actors", "facet_date"
+FINGERPRINT = "fingerprint"
 VALUE_SEPARATOR = "\n"
 
 
@@ -69,6 +71,7 @@ def build_schema() -> Schema:
             FACET_OUTLET: COLUMN(columns.VarBytesColumn()),
             FACET_ACTORS: COLUMN(columns.VarBytesColumn()),
             FACET_DATE: COLUMN(columns.VarBytesColumn()),
+            FINGERPRINT: COLUMN(columns.VarBytesColumn()),
         },
     )
 
@@ -97,6 +100,7 @@ def article_to_document(article: Article) -> dict:
         FACET_OUTLET: article.outlet.encode("utf-8"),
         FACET_ACTORS: VALUE_SEPARATOR.join(article.actors).encode("utf-8"),
         FACET_DATE: (article.date or "").encode("utf-8"),
+        FINGERPRINT: pack(article.fingerprint),
     }
 
 

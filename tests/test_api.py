@@ -2,7 +2,7 @@
 
 import pytest
 
-HIT_KEYS = {"id", "title", "author", "outlet", "date", "url", "actors", "score", "snippets", "matched_in"}
+HIT_KEYS = {"id", "title", "author", "outlet", "date", "url", "actors", "score", "snippets", "matched_in", "copies"}
 
 
 def test_search_shape(client):

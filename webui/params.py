@@ -9,7 +9,7 @@ from search.errors import BadQuery
 from search.query import SearchRequest
 
 # URL parameters, in the order they appear in generated links.
-PARAMS = ("q", "in", "outlet", "-outlet", "actor", "-actor", "from", "to", "undated", "sort", "page", "per_page")
+PARAMS = ("q", "in", "outlet", "-outlet", "actor", "-actor", "from", "to", "undated", "sort", "page", "per_page", "collapse")
 
 
 def _int(args, name: str, default: int) -> int:
@@ -44,6 +44,7 @@ def request_from_args(args, settings: Settings) -> SearchRequest:
         sort=args.get("sort", "relevance") or "relevance",
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", settings.per_page),
+        collapse=args.get("collapse", "1") not in ("0", "false", "off"),
     )
     return request.validate(settings)
 
@@ -69,6 +70,8 @@ def request_to_pairs(request: SearchRequest, settings: Settings) -> list[tuple[s
         pairs.append(("page", str(request.page)))
     if request.per_page != settings.per_page:
         pairs.append(("per_page", str(request.per_page)))
+    if not request.collapse:
+        pairs.append(("collapse", "0"))
     return pairs
 
 

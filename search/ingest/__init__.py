@@ -22,6 +22,7 @@ from search.errors import IngestError
 from search.ingest import metadata
 from search.ingest.actors import load_gazetteer
 from search.ingest.dump import extract_dump
+from search.ingest.fingerprint import body_sketch
 from search.ingest.normalise import decode_bytes, normalise_text
 from search.ingest.sources import declared_charset, input_kind, iter_input_files, read_bytes, source_url
 
@@ -166,6 +167,7 @@ def _build_article(parts, *, path: Path, kind: str, url: str, given: dict, key: 
         comments=tuple(parts.comments),
         actor_mentions=mentions,
         kind=kind,
+        fingerprint=body_sketch(body),
     )
 
 

@@ -14,12 +14,8 @@ from dataclasses import dataclass, field
 from search.article import Comment
 from search.ingest import metadata, patterns
 from search.ingest.comments import split_comments
+from search.ingest.dump_features import best_run, describe_lines, score_lines
 
-# A line scores its word count minus this in the body search, so short lines (menus, captions,
-# widget labels) pull a run down and long prose lines pull it up. Calibrated as the simple
-# "best contiguous run" baseline on extraction-dev (README there: F1 0.886 with 10).
-SHORT_LINE_PENALTY = 10
-CHROME_PENALTY = 15
 # How far into a dump the title, byline and tag lines may sit.
 HEAD_LINES = 60
 TITLE_MIN_WORDS, TITLE_MAX_WORDS = 2, 30
@@ -104,31 +100,6 @@ def find_title(lines: list[Line], body_start: int) -> int | None:
     return candidates[-1] if candidates else None
 
 
-def best_run(scores: list[float], start: int) -> tuple[int, int]:
-    """Return the [begin, end) run at or after `start` with the largest score sum (Kadane)."""
-    best, best_span = float("-inf"), (start, start)
-    total, begin = 0.0, start
-    for i in range(start, len(scores)):
-        if total <= 0:
-            total, begin = 0.0, i
-        total += scores[i]
-        if total > best:
-            best, best_span = total, (begin, i + 1)
-    return best_span
-
-
-def _line_scores(lines: list[Line], author: str) -> list[float]:
-    scores: list[float] = []
-    for line in lines:
-        if patterns.is_end_of_body(line.text) or _is_author_bio(line.text, author):
-            scores.append(float("-inf"))
-        elif patterns.is_chrome(line.text):
-            scores.append(-CHROME_PENALTY)
-        else:
-            scores.append(line.words - SHORT_LINE_PENALTY)
-    return scores
-
-
 def extract_dump(text: str) -> DumpParts:
     """Return the title, byline, date, tags, body paragraphs and comments of a normalised dump."""
     lines = split_lines(text)
@@ -138,7 +109,9 @@ def extract_dump(text: str) -> DumpParts:
 
     # 1. A first guess at the body: the best-scoring run of lines. Chrome lines and the markers
     #    that close an article (related posts, comment forms) break the run.
-    begin, end = best_run(_line_scores(lines, ""), 0)
+    infos = describe_lines(lines)
+    scores = score_lines(infos)
+    begin, end = best_run(scores, 0)
 
     # 2. The header above it: title, then byline, date and tags between the title and the body.
     title_at = find_title(lines, begin)
@@ -159,7 +132,8 @@ def extract_dump(text: str) -> DumpParts:
             parts.tags = metadata.tags_from_line(line.text)
 
     # 3. The body proper: the best run after the header, now that the author's bio box is known.
-    begin, end = best_run(_line_scores(lines, parts.author), header_end + 1)
+    scores = [float("-inf") if _is_author_bio(line.text, parts.author) else score for line, score in zip(lines, scores)]
+    begin, end = best_run(scores, header_end + 1)
     parts.body = [line.text for line in lines[begin:end] if not patterns.is_chrome(line.text)]
     parts.chrome = [line.text for i, line in enumerate(lines) if not begin <= i < end]
 

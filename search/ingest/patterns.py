@@ -39,3 +39,7 @@ def is_comment_start(line: str) -> bool:
 
 def is_comment_chrome(line: str) -> bool:
     return load_patterns()["comment_chrome"].matches(line) or is_chrome(line)
+
+
+def is_credit(line: str) -> bool:
+    return load_patterns()["credit"].matches(line)

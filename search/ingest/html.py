@@ -1,0 +1,142 @@
+"""Raw HTML pages: article body, metadata and reader comments.
+
+The stages live in their own modules: `html_meta` (title, author, date, tags, outlet, URL),
+`html_body` (main-content extraction), `html_junk` (chrome lines the extractors keep) and
+`html_comments` (comment markup). This module parses the page once and runs them in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+from lxml import etree, html as lxml_html
+
+from search.article import Comment
+from search.ingest.html_body import extract_body
+from search.ingest.html_comments import extract_comments
+from search.ingest.html_meta import (
+    extract_author, extract_date, extract_outlet, extract_tags, extract_title, extract_url,
+    read_json_ld, site_keys,
+)
+
+logger = logging.getLogger(__name__)
+
+# trafilatura and htmldate log every page they find hard (no main text, odd dates) at WARNING and
+# ERROR; the ingest report already says "no article body found", so keep them to real failures.
+for _name in ("trafilatura", "htmldate", "courlan", "readability"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
+
+# Deeper trees than this are markup soup (thousands of unclosed <div>s); lxml's parser and
+# trafilatura's recursive walks fail on them, so such nesting is flattened before extraction.
+MAX_DEPTH = 250
+CHROME_MAX_CHARS = 200  # menus, footers and widget labels are short; longer text is prose
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
+
+
+@dataclass
+class HtmlParts:
+    title: str = ""
+    author: str = ""
+    date: str | None = None  # ISO: "2022-05-25", or "2022-05"/"2022" when only that is stated
+    tags: tuple[str, ...] = ()
+    body: list[str] = field(default_factory=list)  # article paragraphs, in order, no title
+    comments: list[Comment] = field(default_factory=list)
+    chrome: list[str] = field(default_factory=list)  # non-body text lines (the outlet's self-name lives here)
+    outlet: str = ""  # og:site_name / JSON-LD publisher / application-name
+    url: str = ""  # canonical URL
+
+
+def parse_html(html: str) -> etree._Element | None:
+    """Return the page's root element, or None for an empty or unparseable page."""
+    if not html.strip():
+        return None
+    try:
+        root = lxml_html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError, RecursionError) as err:
+        logger.debug("unparseable page: %s", err)
+        return None
+    flatten_deep_nesting(root)
+    return root
+
+
+def _decode(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(data).best()
+        return str(best) if best is not None else data.decode("latin-1")
+
+
+def flatten_deep_nesting(root: etree._Element, max_depth: int = MAX_DEPTH) -> None:
+    """Lift the children of elements nested deeper than `max_depth` up to that depth, in place."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth >= max_depth:
+            # Replace each child by its subtree's leaves: the text stays, the nesting goes.
+            for child in list(node):
+                for descendant in list(child.iterdescendants()):
+                    node.append(descendant)
+                    descendant.tail = (descendant.tail or "")
+                child[:] = []
+            continue
+        stack.extend((child, depth + 1) for child in node)
+
+
+def _chrome_lines(root: etree._Element, body: list[str]) -> list[str]:
+    """Return the page's short visible text pieces that are not part of the body (menus, footer)."""
+    body_text = "\n".join(" ".join(line.split()) for line in body)
+    lines = []
+    for text in root.xpath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"):
+        text = " ".join(str(text).split())
+        if text and len(text) < CHROME_MAX_CHARS and text not in body_text:
+            lines.append(text)
+    return lines
+
+
+def extract_html(html: str | bytes, url: str = "") -> HtmlParts:
+    """Return the title, byline, date, tags, body, comments, outlet and canonical URL of a page.
+
+    Never raises on bad input: an empty, broken or absurdly nested page gives empty parts.
+    """
+    try:
+        with warnings.catch_warnings():
+            # trafilatura, htmldate and dateparser warn about pages, not about our code.
+            warnings.simplefilter("ignore")
+            return _extract(html, url)
+    except RecursionError:
+        logger.warning("page too deeply nested to extract: %s", url or "<no url>")
+        return HtmlParts()
+
+
+def _extract(html: str | bytes, url: str) -> HtmlParts:
+    if isinstance(html, bytes):
+        html = _decode(html)
+    html = html.replace("\x00", "")
+    root = parse_html(html)
+    if root is None:
+        return HtmlParts()
+    parts = HtmlParts()
+
+    # 1. Structured metadata first: it names the site, which the title's suffix and the author
+    #    check need, and gives the canonical URL the date and body steps can use.
+    ld = read_json_ld(root)
+    parts.url = extract_url(root, url)
+    parts.outlet = extract_outlet(root, ld)
+    keys = site_keys(parts.outlet, url or parts.url)
+    parts.title = extract_title(root, ld, keys)
+    parts.author = extract_author(root, ld, keys)
+    parts.tags = extract_tags(root, ld)
+    parts.date = extract_date(root, ld, url or parts.url, html)
+
+    # 2. Comments come from their own markup, before the body extractors prune the tree.
+    parts.comments = extract_comments(root)
+
+    # 3. The body, without the title line extractors often repeat at the top.
+    parts.body = extract_body(root, url or parts.url, parts.title)
+    parts.chrome = _chrome_lines(root, parts.body)
+    return parts

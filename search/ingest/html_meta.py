@@ -1,0 +1,302 @@
+"""Metadata of an HTML page: title, author, publication date, tags, outlet name and canonical URL.
+
+Structured data wins over layout: JSON-LD and <meta> tags are what a publisher states about the
+article; headings and bylines are read only when those are missing. A date is never guessed from
+years that running text mentions.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+import warnings
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import urljoin, urlparse
+
+from lxml import etree
+
+from search.ingest import metadata
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = {
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+    "opinionnewsarticle", "backgroundnewsarticle", "scholarlyarticle", "techarticle", "report",
+    "liveblogposting", "webpage", "socialmediaposting", "posting",
+}
+# Separators between a headline and the site name in <title> and og:title ("Headline | Outlet").
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»:]{1,2})\s+")
+_TITLE_SEPARATOR_KEPT = re.compile(r"(\s+[|\-–—·•»:]{1,2}\s+)")
+SITE_PART_MAX_WORDS = 6  # "Kabar tentang Dunia Islam": a site-name part of a title is short
+_ISO_DATE = re.compile(r"^\s*((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?")
+
+
+# --- reading the page ----------------------------------------------------------------------------
+
+def _meta(tree: etree._Element, *keys: str) -> list[str]:
+    """Return the non-empty contents of <meta> tags whose name, property or itemprop is in keys."""
+    wanted = {k.lower() for k in keys}
+    found = []
+    for node in tree.iter("meta"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+        content = (node.get("content") or "").strip()
+        if key in wanted and content:
+            found.append(content)
+    return found
+
+
+def _walk(data) -> Iterator[dict]:
+    if isinstance(data, dict):
+        yield data
+        for value in data.values():
+            if isinstance(value, (dict, list)):
+                yield from _walk(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _walk(item)
+
+
+def read_json_ld(tree: etree._Element) -> list[dict]:
+    """Return every object of the page's JSON-LD blocks, nested ones included; bad JSON is skipped."""
+    objects: list[dict] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text.strip().rstrip(";"), strict=False)
+        except (ValueError, RecursionError):
+            continue
+        objects.extend(_walk(data))
+    return objects
+
+
+def _types(obj: dict) -> set[str]:
+    kind = obj.get("@type", ())
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds}
+
+
+def _articles(ld: list[dict]) -> list[dict]:
+    """Return the JSON-LD objects that describe an article, articles first and web pages last."""
+    found = [o for o in ld if _types(o) & ARTICLE_TYPES]
+    return sorted(found, key=lambda o: "webpage" in _types(o))
+
+
+def _names(value) -> list[str]:
+    """Return the names in a JSON-LD person/organisation value (string, object or list)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return _names(name) if name else []
+    if isinstance(value, list):
+        return [n for item in value for n in _names(item)]
+    return []
+
+
+def _text(node: etree._Element) -> str:
+    return " ".join("".join(node.itertext()).split())
+
+
+# --- outlet and URL ------------------------------------------------------------------------------
+
+def extract_outlet(tree: etree._Element, ld: list[dict]) -> str:
+    """Return the site's own name: og:site_name, then the JSON-LD publisher, then application-name."""
+    for name in _meta(tree, "og:site_name"):
+        return name
+    by_id = {o.get("@id"): o for o in ld if isinstance(o.get("@id"), str)}
+    for article in _articles(ld):
+        publisher = article.get("publisher")
+        if isinstance(publisher, dict) and "name" not in publisher and publisher.get("@id") in by_id:
+            publisher = by_id[publisher["@id"]]
+        names = _names(publisher)
+        if names and names[0].strip():
+            return names[0].strip()
+    for name in _meta(tree, "application-name"):
+        return name
+    return ""
+
+
+def extract_url(tree: etree._Element, url: str = "") -> str:
+    """Return the page's canonical URL (link rel=canonical, then og:url), absolute, or ""."""
+    candidates = [n.get("href") or "" for n in tree.iter("link") if (n.get("rel") or "").lower() == "canonical"]
+    candidates += _meta(tree, "og:url")
+    for candidate in candidates:
+        candidate = urljoin(url, candidate.strip()) if url else candidate.strip()
+        if urlparse(candidate).scheme in ("http", "https"):
+            return candidate
+    return ""
+
+
+# --- title ---------------------------------------------------------------------------------------
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
+
+
+def site_keys(outlet: str, url: str) -> set[str]:
+    """Return folded spellings of the site's name: the outlet and the URL's domain ("nj", "njcom")."""
+    keys = {_key(outlet)} if outlet else set()
+    domain = metadata.domain_of(url)
+    if domain:
+        keys.add(_key(domain))
+        labels = domain.split(".")
+        keys.add(_key(labels[-3] if len(labels) > 2 and len(labels[-2]) <= 3 else labels[-2] if len(labels) > 1 else labels[0]))
+    return {k for k in keys if len(k) >= 2}
+
+
+def _is_site_part(part: str, keys: set[str]) -> bool:
+    folded = _key(part)
+    if not folded or len(part.split()) > SITE_PART_MAX_WORDS:
+        return False
+    return any(folded == k or (len(k) >= 3 and (k in folded or folded in k)) for k in keys)
+
+
+def strip_site_name(title: str, keys: set[str]) -> str:
+    """Return a title without the site name before or after it ("Headline | Outlet" → "Headline")."""
+    pieces = _TITLE_SEPARATOR_KEPT.split(title.strip())  # part, separator, part, ...
+    while len(pieces) > 1 and _is_site_part(pieces[-1], keys):
+        del pieces[-2:]
+    while len(pieces) > 1 and _is_site_part(pieces[0], keys):
+        del pieces[:2]
+    return "".join(pieces).strip()
+
+
+def extract_title(tree: etree._Element, ld: list[dict], keys: set[str]) -> str:
+    """Return the headline: og:title, JSON-LD headline, <h1> or <title>, without the site name."""
+    h1 = next((t for t in (_text(n) for n in tree.iter("h1")) if len(t.split()) >= 2), "")
+    title_tag = next((_text(n) for n in tree.iter("title")), "")
+    candidates = [*_meta(tree, "og:title", "twitter:title")]
+    candidates += [h for a in _articles(ld) for h in _names(a.get("headline")) if h.strip()]
+    candidates += [h1, title_tag]
+    for candidate in candidates:
+        candidate = " ".join(candidate.split())
+        if not candidate:
+            continue
+        # "Headline | Some Blog" where the h1 is the headline: trust the h1's split.
+        if h1 and candidate != h1 and _key(h1) in {_key(p) for p in _TITLE_SEPARATOR.split(candidate)}:
+            return h1
+        cleaned = strip_site_name(candidate, keys)
+        if cleaned and not _is_site_part(cleaned, keys):
+            return cleaned
+    return ""
+
+
+# --- author --------------------------------------------------------------------------------------
+
+_BYLINE_XPATH = (
+    '//*[@rel="author"] | //*[@itemprop="author"] | '
+    '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")] | '
+    '//*[contains(concat(" ", normalize-space(@class), " "), " author ")] | '
+    '//*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]'
+)
+
+
+def _clean_author(name: str, keys: set[str]) -> str:
+    name = " ".join(name.split())
+    if not name or "://" in name or "@" in name:
+        return ""
+    name = re.sub(r"^(?:by|von|por|par|di|oleh)\s+", "", name.split(";")[0], flags=re.IGNORECASE)
+    author = metadata.clean_author(name)
+    if author and _key(author) not in keys and len(author.split()) <= 5:
+        return author
+    return ""
+
+
+def extract_author(tree: etree._Element, ld: list[dict], keys: set[str]) -> str:
+    """Return the article's author from JSON-LD, meta tags or a byline; "" for agencies and desks."""
+    candidates = [n for a in _articles(ld) for n in _names(a.get("author"))]
+    candidates += _meta(tree, "author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author")
+    for candidate in candidates:
+        author = _clean_author(candidate, keys)
+        if author:
+            return author
+    for node in tree.xpath(_BYLINE_XPATH)[:10]:
+        text = _text(node) if isinstance(node.tag, str) else ""
+        if not text or len(text) > 200:
+            continue
+        author = metadata.find_byline(text) or (_clean_author(text, keys) if len(text.split()) <= 4 else "")
+        if author and _key(author) not in keys:
+            return author
+    return ""
+
+
+# --- date ----------------------------------------------------------------------------------------
+
+def _iso_prefix(value: str) -> str | None:
+    """Return an ISO date string at the precision it is written ("2022-05-25", "2022-05", "2022")."""
+    match = _ISO_DATE.match(value)
+    if not match:
+        return None
+    year, month, day = match.groups()
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
+    return "-".join(p for p in (year, month, day) if p)
+
+
+def _htmldate(tree: etree._Element, url: str) -> str | None:
+    from htmldate import find_date
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            # extensive_search=False: no guessing from dates and years in the running text.
+            return find_date(copy.deepcopy(tree), extensive_search=False, original_date=True, url=url or None)
+        except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
+            logger.debug("htmldate failed: %s", err)
+            return None
+
+
+def _states_first_day(date: str, raw: str) -> bool:
+    """True when the page writes the 1st of the month in `date` out in full (not just "May 2022")."""
+    year, month = date[:4], int(date[5:7])
+    forms = [rf"{year}-{month:02d}-01", rf"{year}/{month:02d}/01", rf"\b0?1[./]0?{month}[./]{year}",
+             rf"\b0?{month}/0?1/{year}", rf"\b1(?:st)?\s+\w+\.?,?\s+{year}", rf"\w+\.?\s+1(?:st)?,?\s+{year}"]
+    return any(re.search(form, raw) for form in forms)
+
+
+def extract_date(tree: etree._Element, ld: list[dict], url: str, raw: str) -> str | None:
+    """Return the publication date as precise as the page states it, or None.
+
+    JSON-LD keeps its own precision; htmldate reads meta tags, <time> elements, date-classed
+    elements and full dates in the URL; a partial URL date (/2022/05/) comes last.
+    """
+    for article in _articles(ld):
+        for key in ("datePublished", "dateCreated"):
+            value = article.get(key)
+            if isinstance(value, str) and (found := _iso_prefix(value)):
+                return found
+    found = _htmldate(tree, url)
+    if found and found.endswith("-01") and not _states_first_day(found, raw):
+        # htmldate fills in the 1st for "May 2022"; keep the month the page states.
+        found = found[:7]
+    return found or metadata.date_from_url(url)
+
+
+# --- tags ----------------------------------------------------------------------------------------
+
+_TAG_JUNK = re.compile(r"^[@#]|_|^\d+$")
+MAX_TAGS = 30
+
+
+def _split_tags(values: list[str]) -> list[str]:
+    return [t.strip() for v in values for t in re.split(r"\s*[,;|]\s*", v) if t.strip()]
+
+
+def extract_tags(tree: etree._Element, ld: list[dict]) -> tuple[str, ...]:
+    """Return the article's tags: article:tag metas, then keywords metas, then JSON-LD keywords."""
+    sources = [
+        _meta(tree, "article:tag"),
+        _meta(tree, "news_keywords", "keywords"),
+        [k for a in _articles(ld) for k in (a.get("keywords") if isinstance(a.get("keywords"), list) else [a.get("keywords")]) if isinstance(k, str)],
+    ]
+    for values in sources:
+        tags = [t for t in _split_tags(values) if not _TAG_JUNK.search(t) and len(t) <= 60]
+        if tags:
+            return tuple(dict.fromkeys(tags))[:MAX_TAGS]
+    return ()

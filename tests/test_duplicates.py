@@ -1,0 +1,56 @@
+"""Syndicated copies across outlets share a cluster; results show one copy with a badge."""
+
+import pytest
+
+from search.config import Settings
+from search.indexer import build_index
+from search.ingest.fingerprint import body_sketch, resemblance
+from search.query import SearchEngine, SearchRequest
+from tests.conftest import FIXTURES
+
+ORIGINAL = (FIXTURES / "corpus" / "kyiv_rferl.txt").read_text(encoding="utf-8")
+
+
+def syndicated(text: str) -> str:
+    """The same story as another outlet runs it: other chrome, another headline, one more sentence."""
+    text = text.replace("Kyiv Braces For A Second Winter Of Strikes On Its Power Grid", "Ukraine's capital prepares for winter attacks")
+    text = text.replace("Skip to content", "Euronews\n\nWorld").replace("Published on 14 Oct 2023", "16/10/2023")
+    return text.replace("before the first frosts.", "before the first frosts. Officials in Lviv made similar appeals.")
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dupes")
+    (folder / "original.txt").write_text(ORIGINAL, encoding="utf-8")
+    (folder / "copy.txt").write_text(syndicated(ORIGINAL), encoding="utf-8")
+    (folder / "other.txt").write_text((FIXTURES / "corpus" / "taiwan_diplomat.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "sources.toml").write_text(
+        '[urls]\n"original.txt" = "https://www.rferl.org/a/2023/10/14/kyiv/"\n'
+        '"copy.txt" = "https://www.euronews.com/2023/10/16/kyiv-winter"\n'
+        '"other.txt" = "https://thediplomat.com/2024/01/taiwan/"\n', encoding="utf-8")
+    index_dir = folder / "ix"
+    build_index([folder], index_dir, Settings())
+    return SearchEngine(index_dir, Settings())
+
+
+def test_resemblance_separates_copies_from_other_articles():
+    copy, other = syndicated(ORIGINAL), (FIXTURES / "corpus" / "taiwan_diplomat.txt").read_text(encoding="utf-8")
+    assert resemblance(body_sketch(ORIGINAL), body_sketch(copy)) >= 0.6
+    assert resemblance(body_sketch(ORIGINAL), body_sketch(other)) < 0.2
+
+
+def test_results_collapse_copies_with_a_badge(engine):
+    result = engine.search(SearchRequest(q="grid"))
+    assert result.total == 2  # both copies match and both count in facets
+    assert result.to_dict()["listed"] == 1
+    (hit,) = result.hits
+    assert hit["copies"]["count"] == 2 and hit["copies"]["outlets"] == 2
+    original_id = next(h["id"] for h in engine.search(SearchRequest(q="grid", collapse=False)).hits if h["outlet"] == "RFE/RL")
+    assert hit["copies"]["earliest_id"] == original_id
+    assert hit["copies"]["is_earliest"] == (hit["id"] == original_id)
+
+
+def test_collapse_can_be_turned_off(engine):
+    result = engine.search(SearchRequest(q="grid", collapse=False))
+    assert len(result.hits) == 2 and result.to_dict()["listed"] == 2
+    assert engine.search(SearchRequest(q="Taiwan")).hits[0]["copies"] is None
