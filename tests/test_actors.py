@@ -34,6 +34,10 @@ def actors_in(text: str) -> set[str]:
         ("Roast the turkey for three hours.", set(), {"Turkey"}),
         ("Turkey should rest before carving. Serve with cranberry sauce.", set(), {"Turkey"}),
         ("George Washington crossed the Delaware.", set(), {"United States"}),
+        # Cues for the other sense win over political context.
+        ("Georgia's governor met Israel's consul in Atlanta.", {"Israel"}, {"Georgia"}),
+        ("NATO leaders ate roast Turkey at the Thanksgiving dinner in Brussels.", {"NATO"}, {"Turkey"}),
+        ("Russia and Nigeria discussed oil in the Niger Delta.", {"Russia", "Nigeria"}, {"Niger"}),
     ],
 )
 def test_actor_mentions(text, present, absent):

@@ -3,7 +3,8 @@
 Matching is on word tokens, case-sensitive (so "turkey" the bird and "chad" the name stay out),
 longest surface form first, and a possessive after a match ("Russia's", "Turkey’s") is part of
 the mention. Surface forms the gazetteer marks ambiguous ("Georgia", "Jordan", "Washington")
-count only with support from context; see `_supported`.
+count only with support from context (see `_supported`), and never next to a cue for their
+other sense (search/data/ambiguity.toml: "Atlanta" for Georgia, "roast" for Turkey).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Actor:
 class _Surface:
     actor: Actor
     ambiguous: bool
+    text: str = ""
 
 
 def tokens_of(text: str) -> list[str]:
@@ -44,8 +46,13 @@ def tokens_of(text: str) -> list[str]:
 class Gazetteer:
     """Surface forms → actors, with a longest-match tokenised lookup."""
 
-    def __init__(self, entries: list[dict]):
+    def __init__(self, entries: list[dict], cues: dict[str, list[str]] | None = None):
         self.actors: dict[str, Actor] = {}
+        # Per ambiguous form, a pattern of cues that point to its other sense.
+        self._against = {
+            form: re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in forms) + r")(?!\w)")
+            for form, forms in (cues or {}).items() if forms
+        }
         self._surfaces: dict[tuple[str, ...], _Surface] = {}
         self.surface_names: dict[str, Actor] = {}  # every name, alias, demonym and metonym
         for entry in entries:
@@ -60,7 +67,7 @@ class Gazetteer:
             key = tuple(tokens_of(surface))
             self.surface_names[surface] = actor
             if key:
-                self._surfaces[key] = _Surface(actor, surface in ambiguous)
+                self._surfaces[key] = _Surface(actor, surface in ambiguous, surface)
         self._max_len = max((len(k) for k in self._surfaces), default=1)
 
     def resolve(self, text: str) -> Actor | None:
@@ -85,7 +92,7 @@ class Gazetteer:
                 surface = self._surfaces.get(tuple(toks[i : i + length]))
                 if surface is not None:
                     if surface.ambiguous:
-                        unsure.append((surface.actor, i))
+                        unsure.append((surface, i))
                     else:
                         sure[surface.actor.name] += 1
                     i += length
@@ -93,9 +100,13 @@ class Gazetteer:
             else:
                 i += 1
         counts = Counter(sure)
-        for actor, at in unsure:
-            if _supported(actor, at, toks, sure, self.actors):
-                counts[actor.name] += 1
+        contradicted: dict[str, bool] = {}
+        for surface, at in unsure:
+            if surface.text not in contradicted:
+                against = self._against.get(surface.text)
+                contradicted[surface.text] = bool(against and against.search(text))
+            if not contradicted[surface.text] and _supported(surface.actor, at, toks, sure, self.actors):
+                counts[surface.actor.name] += 1
         return counts
 
 
@@ -119,6 +130,11 @@ def _supported(actor: Actor, at: int, toks: list[str], sure: Counter, actors: di
     return len(others) >= MIN_SUPPORTING_ACTORS
 
 
+def load_cues() -> dict[str, list[str]]:
+    text = resources.files("search.data").joinpath("ambiguity.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text).get("cues", {})
+
+
 def load_entries(path: Path | None = None) -> list[dict]:
     if path is None:
         text = resources.files("search.data").joinpath("actors.toml").read_text(encoding="utf-8")
@@ -136,4 +152,4 @@ def load_gazetteer(extra: Path | None = None) -> Gazetteer:
         for entry in load_entries(extra):
             by_name[entry["name"]] = entry
         entries = list(by_name.values())
-    return Gazetteer(entries)
+    return Gazetteer(entries, load_cues())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from search.article import Comment
 from search.ingest import metadata, patterns
 from search.ingest.comments import split_comments
-from search.ingest.dump_features import best_run, describe_lines, score_lines
+from search.ingest.dump_features import best_run, describe_lines, is_chrome_line, score_lines
 
 # How far into a dump the title, byline and tag lines may sit.
 HEAD_LINES = 60
@@ -134,7 +134,7 @@ def extract_dump(text: str) -> DumpParts:
     # 3. The body proper: the best run after the header, now that the author's bio box is known.
     scores = [float("-inf") if _is_author_bio(line.text, parts.author) else score for line, score in zip(lines, scores)]
     begin, end = best_run(scores, header_end + 1)
-    parts.body = [line.text for line in lines[begin:end] if not patterns.is_chrome(line.text)]
+    parts.body = [lines[i].text for i in range(begin, end) if not is_chrome_line(infos[i])]
     parts.chrome = [line.text for i, line in enumerate(lines) if not begin <= i < end]
 
     # 4. Comments: from the first comment-section marker after the body to the end of the page.

@@ -39,6 +39,9 @@ HEADING_COST = 2
 # A dateline ("November 19, 2019 at 6:58 am") inside the text area starts a comment or a teaser
 # of another article: article bodies do not restate their date between paragraphs.
 DATELINE_PENALTY = 30
+# A line that usually ends the article ("Related posts", "Share this article", "About the author")
+# but that some pages put between paragraphs: it takes several paragraphs to bridge.
+STOP_PENALTY = 50
 PROSE_WORDS = 15  # a line this long reads as prose whatever its punctuation
 SHORT_WORDS = 5  # a line this short is a label, a menu item, a heading or a name
 
@@ -54,7 +57,8 @@ class LineInfo:
     prose: bool
     chrome: bool
     credit: bool
-    stop: bool  # a marker after which the article is over (related posts, comment form, ...)
+    stop: bool  # a marker that usually ends the article (related posts, share bar, bio box, ...)
+    comments: bool  # a marker that opens the comment section: nothing after it is the article
     repeated: bool  # the page shows this exact line more than once
     dateline: bool
 
@@ -92,6 +96,7 @@ def describe_lines(lines: list["Line"]) -> list[LineInfo]:
             chrome=patterns.is_chrome(text),
             credit=patterns.is_credit(text),
             stop=patterns.is_end_of_body(text),
+            comments=patterns.is_comment_start(text),
             repeated=counts[text] > 1,
             dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and metadata.date_from_line(text) is not None,
         ))
@@ -102,8 +107,11 @@ def score_lines(infos: list[LineInfo]) -> list[float]:
     """Return each line's score for the body search (words for, or against, being article text)."""
     scores = []
     for i, info in enumerate(infos):
+        if info.comments:
+            scores.append(float("-inf"))
+            continue
         if info.stop:
-            scores.append(-80.0)  # STOP
+            scores.append(-STOP_PENALTY)
             continue
         if info.dateline:
             scores.append(-DATELINE_PENALTY)
@@ -117,6 +125,11 @@ def score_lines(infos: list[LineInfo]) -> list[float]:
             score = -HEADING_COST
         scores.append(score)
     return scores
+
+
+def is_chrome_line(info: LineInfo) -> bool:
+    """True for a line that is never article text, even inside the article's run."""
+    return info.chrome or info.credit or info.dateline or info.stop or info.comments or (info.repeated and not info.prose)
 
 
 def _between_prose(infos: list[LineInfo], i: int) -> bool:

@@ -17,8 +17,8 @@ from search.article import Comment
 from search.ingest.html_body import extract_body
 from search.ingest.html_comments import extract_comments
 from search.ingest.html_meta import (
-    extract_author, extract_date, extract_outlet, extract_tags, extract_title, extract_url,
-    read_json_ld, site_keys,
+    extract_author, extract_date, extract_description, extract_outlet, extract_tags, extract_title,
+    extract_url, read_json_ld, site_keys, title_variants,
 )
 
 logger = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ def _extract(html: str | bytes, url: str) -> HtmlParts:
     parts.comments = extract_comments(root)
 
     # 3. The body, without the title line extractors often repeat at the top.
-    parts.body = extract_body(root, url or parts.url, parts.title)
+    titles = (parts.title, *title_variants(root, ld, keys))
+    parts.body = extract_body(root, url or parts.url, titles, extract_description(root))
     parts.chrome = _chrome_lines(root, parts.body)
     return parts

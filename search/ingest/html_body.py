@@ -23,6 +23,12 @@ _WORD = re.compile(r"\w+")
 # Lines the recall run adds inside the body are headings, list items and short asides; a long
 # paragraph that precision mode left out is as often a teaser or caption block.
 INSERT_MAX_WORDS = 40
+# The head of an extracted body (first lines) is where the headline, standfirst and dateline are
+# repeated; a near-copy of a title there (ratio of difflib) is the title in another wording.
+HEAD_LINES = 3
+HEAD_SIMILARITY = 0.8
+HEAD_MAX_WORDS = 60  # headlines and standfirsts are short; no fuzzy match for paragraphs
+_END_PUNCT = (".", "!", "?", "\"", "”", "’", "'", ")", "…")
 _TRAFILATURA = dict(include_comments=False, include_tables=True, deduplicate=False, with_metadata=False)
 # Embedded posts that trafilatura drops with their "social" wrapper, though they are quoted text.
 _EMBED_XPATH = '//blockquote[contains(@class, "twitter-tweet") or contains(@class, "instagram-media")]'
@@ -102,17 +108,51 @@ def _shouting(line: str) -> bool:
     return len(letters) >= 12 and all(c.isupper() for c in letters)
 
 
-def extract_body(tree: etree._Element, url: str = "", title: str = "") -> list[str]:
-    """Return the article paragraphs of a page in order, without the title."""
+def _same(line: str, heads: set[str]) -> bool:
+    """True when a line is one of `heads` or a near-copy of one (a title in other words)."""
+    key = _norm(line)
+    if key in heads:
+        return True
+    if len(key.split()) > HEAD_MAX_WORDS:
+        return False
+    for head in heads:
+        matcher = difflib.SequenceMatcher(None, key, head)
+        if matcher.real_quick_ratio() >= HEAD_SIMILARITY and matcher.ratio() >= HEAD_SIMILARITY:
+            return True
+    return False
+
+
+def strip_head(lines: list[str], titles: set[str], dek: str) -> list[str]:
+    """Drop the headline, standfirst and dateline that extractors repeat above the body.
+
+    Anywhere in the body a line that *is* a title is dropped; near the top a near-copy is too
+    (the <h1> and og:title often differ by a word), and so is an unpunctuated copy of the page
+    description (the standfirst; a first paragraph that matches it keeps its full stop).
+    """
+    heads = {_norm(t) for t in titles if _norm(t)}
+    # A description cut off with "..." was made from the first paragraph, which then is body text.
+    dek_key = "" if dek.rstrip().endswith(("...", "…")) else _norm(dek)
+    kept = []
+    for i, line in enumerate(lines):
+        near_top = i < HEAD_LINES and len(kept) < HEAD_LINES
+        if _norm(line) in heads or (near_top and _same(line, heads)):
+            continue
+        if near_top and dek_key and not line.rstrip().endswith(_END_PUNCT) and _same(line, {dek_key}):
+            continue
+        kept.append(line)
+    return kept
+
+
+def extract_body(tree: etree._Element, url: str = "", titles: tuple[str, ...] = (), dek: str = "") -> list[str]:
+    """Return the article paragraphs of a page in order, without its title and standfirst."""
     tree = copy.deepcopy(tree)
     unwrap_embeds(tree)
     precise = _run_trafilatura(tree, url, favor_precision=True)
     if not precise:
         return []
     recall = _run_trafilatura(tree, url, favor_recall=True)
-    title_key = _norm(title)
-    precise = [line for line in precise if _norm(line) != title_key]
-    recall = [line for line in recall if _norm(line) != title_key]
+    precise = strip_head(precise, set(titles), dek)
+    recall = strip_head(recall, set(titles), dek)
     body = merge_interior(precise, recall)
     body = [strip_inline_junk(line) for line in body]
     return [line for line in body if line and not is_junk_line(line)]

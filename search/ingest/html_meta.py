@@ -185,6 +185,21 @@ def extract_title(tree: etree._Element, ld: list[dict], keys: set[str]) -> str:
     return ""
 
 
+def title_variants(tree: etree._Element, ld: list[dict], keys: set[str]) -> tuple[str, ...]:
+    """Return every headline the page states (h1s, og/twitter titles, JSON-LD, <title>), cleaned."""
+    found = [_text(n) for n in tree.iter("h1")]
+    found += _meta(tree, "og:title", "twitter:title")
+    found += [h for a in _articles(ld) for h in _names(a.get("headline"))]
+    found += [_text(n) for n in tree.iter("title")]
+    cleaned = [strip_site_name(" ".join(t.split()), keys) for t in found]
+    return tuple(dict.fromkeys(t for t in cleaned if len(t.split()) >= 2))
+
+
+def extract_description(tree: etree._Element) -> str:
+    """Return the page's summary (og:description or meta description), or ""."""
+    return next(iter(_meta(tree, "og:description", "description", "twitter:description")), "")
+
+
 # --- author --------------------------------------------------------------------------------------
 
 _BYLINE_XPATH = (
