@@ -11,6 +11,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh.analysis import STOP_WORDS
@@ -26,6 +27,7 @@ _EXTRA_STOP = {"said", "also", "would", "could", "which", "there", "their", "abo
                "out", "his", "her", "him", "she", "you", "your", "how", "why", "now", "new", "last", "just"}
 
 
+@lru_cache(maxsize=500_000)
 def fold(word: str) -> str:
     """Lowercase without accents: the form words are compared in (Erdoğan = erdogan)."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())

@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-TIMEOUT_MS = 5_000
+TIMEOUT_MS = 10_000
 
 SOUTHFRONT_TITLE = "Nagorno-Karabakh: The Multipolar Conflict"
 BLITZ_TITLE = "How political West benefits from Nagorno-Karabakh escalation"
@@ -338,6 +338,16 @@ def test_screenshots(browser, problems, live_server):
 def test_one_apply_button_without_javascript(nojs_page, live_server):
     nojs_page.goto(live_server + "/?q=Erdogan")
     expect(nojs_page.get_by_role("button", name="Apply filters")).to_have_count(1, timeout=1_000)
+
+
+@pytest.mark.xfail(strict=True, reason="app bug: without JavaScript 'show all N' under a long facet opens an "
+                   "empty <details>; the hidden li.more entries are revealed only by app.js")
+def test_show_all_facet_values_without_javascript(nojs_page, live_server):
+    nojs_page.goto(live_server + "/?q=Erdogan")
+    items = nojs_page.locator("#facet-actor li")
+    assert items.locator("visible=true").count() < items.count()  # the list is long enough to be cut
+    nojs_page.locator("#facet-actor details.show-more summary").click()
+    expect(items.locator("visible=true")).to_have_count(items.count(), timeout=1_000)
 
 
 @pytest.mark.xfail(strict=True, reason="app bug: long unbreakable words (a URL in a SouthFront comment) "

@@ -56,10 +56,22 @@ class Gazetteer:
         self._surfaces: dict[tuple[str, ...], _Surface] = {}
         self.surface_names: dict[str, Actor] = {}  # every name, alias, demonym and metonym
         for entry in entries:
-            self.add(entry)
-        self._max_len = max((len(k) for k in self._surfaces), default=1)
+            self._add(entry)
+        self._index_first_tokens()
+
+    def _index_first_tokens(self) -> None:
+        # For each token that starts some surface form: the lengths of those forms, longest first.
+        by_first: dict[str, set[int]] = {}
+        for key in self._surfaces:
+            by_first.setdefault(key[0], set()).add(len(key))
+        self._lengths_by_first = {tok: sorted(ls, reverse=True) for tok, ls in by_first.items()}
 
     def add(self, entry: dict) -> None:
+        """Add one gazetteer entry (same keys as in actors.toml)."""
+        self._add(entry)
+        self._index_first_tokens()
+
+    def _add(self, entry: dict) -> None:
         actor = Actor(entry["name"], entry.get("type", "state"), entry.get("state", ""))
         self.actors[actor.name] = actor
         ambiguous = set(entry.get("ambiguous", ()))
@@ -68,7 +80,6 @@ class Gazetteer:
             self.surface_names[surface] = actor
             if key:
                 self._surfaces[key] = _Surface(actor, surface in ambiguous, surface)
-        self._max_len = max((len(k) for k in self._surfaces), default=1)
 
     def resolve(self, text: str) -> Actor | None:
         """Return the actor a name or alias stands for (case-insensitive), or None."""
@@ -86,9 +97,14 @@ class Gazetteer:
         toks = tokens_of(text)
         sure: Counter = Counter()
         unsure: list[tuple[Actor, int]] = []
+        lengths_for = self._lengths_by_first
         i = 0
         while i < len(toks):
-            for length in range(min(self._max_len, len(toks) - i), 0, -1):
+            lengths = lengths_for.get(toks[i])
+            if lengths is None:  # most words start no name: one dict lookup and on
+                i += 1
+                continue
+            for length in lengths:
                 surface = self._surfaces.get(tuple(toks[i : i + length]))
                 if surface is not None:
                     if surface.ambiguous:

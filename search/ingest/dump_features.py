@@ -42,11 +42,32 @@ DATELINE_PENALTY = 30
 # A line that usually ends the article ("Related posts", "Share this article", "About the author")
 # but that some pages put between paragraphs: it takes several paragraphs to bridge.
 STOP_PENALTY = 50
+HEADER_BONUS = 40
+HEADER_REACH = 4
+# Phrase lists that match anywhere in a line (widget words, caption cues) only count on lines up
+# to this long: a paragraph may say "subscribe" or "(pictured above)" in passing.
+WIDGET_MAX_WORDS = 40
+CAPTION_MAX_WORDS = 40
+TABLE_MIN_NUMBERS = 3  # consecutive lines with this many numbers or more, the same count each, are table rows
+META_MAX_WORDS = 15
 PROSE_WORDS = 15  # a line this long reads as prose whatever its punctuation
 SHORT_WORDS = 5  # a line this short is a label, a menu item, a heading or a name
 
 # "— Name (@handle) November 18, 2019": the signature of an embedded post, which is article text.
 _EMBED_SIGNATURE = re.compile(r"^[—–-] |\(@\w+\)")
+# Link lists and footers print their items in one line with separators: "About | Contact | Jobs".
+_SEPARATOR = re.compile(r" [|•·] ")
+_ABOUT = re.compile(r"^(?:about|über|sobre|à propos de|a proposito di|tentang)\s+([^.!?]{2,40})$", re.IGNORECASE)
+_PERSON_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w.'’-]+(?: (?:[A-ZÀ-ÖØ-Þ][\w.'’-]+|de|da|van|von|der|bin|al)){1,3}")
+_NOT_NAME_START = re.compile(r"(?:the|a|an|how|why|what|when|who|new|top|best|more|all|our|my|your)\b", re.IGNORECASE)
+_BIO_AFTER_NAME = re.compile(r"\s*(?:,|is\b|\(|–|—|-)")
+_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,:]*(?![\w])")
+# Cues of a byline or dateline in most languages: a numeric date, a time, "by/von/por Name", a handle.
+_META = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b|(?:^|\s)(?:by|von|por|par|oleh|автор:?)\s+\w"
+    r"|(?:^|\s)@\w{2,}|\b(?:published|updated|posted)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*$")
 
 
@@ -60,7 +81,9 @@ class LineInfo:
     stop: bool  # a marker that usually ends the article (related posts, share bar, bio box, ...)
     comments: bool  # a marker that opens the comment section: nothing after it is the article
     repeated: bool  # the page shows this exact line more than once
+    twin: bool  # ... right next to itself: a caption or teaser that a widget renders twice
     dateline: bool
+    byline: bool
 
 
 def word_count(text: str) -> float:
@@ -80,24 +103,30 @@ def describe_lines(lines: list["Line"]) -> list[LineInfo]:
     """Return what each line shows (length, prose, chrome, repetition, ...), in page order."""
     words = [word_count(line.text) for line in lines]
     counts = Counter(line.text for line in lines)
+    # Blocks: a paragraph's <br> lines, or the rows of a table (the dump prints one per paragraph).
+    numbers = [len(_NUMBER.findall(line.text)) for line in lines]
     block_words: list[float] = []
     start = 0
     for i in range(1, len(lines) + 1):
-        if i == len(lines) or lines[i].gap > 0:
+        same_row_shape = i < len(lines) and numbers[i] >= TABLE_MIN_NUMBERS and numbers[i] == numbers[i - 1]
+        if i == len(lines) or (lines[i].gap > 0 and not same_row_shape):
             block_words.extend([sum(words[start:i])] * (i - start))
             start = i
     infos = []
-    for line, w, bw in zip(lines, words, block_words):
+    for i, (line, w, bw) in enumerate(zip(lines, words, block_words)):
         text = line.text
+        separators = len(_SEPARATOR.findall(text))
         infos.append(LineInfo(
             words=w,
             block_words=bw,
             prose=is_prose_text(text, w),
-            chrome=patterns.is_chrome(text),
-            credit=patterns.is_credit(text),
+            chrome=patterns.is_chrome(text) or (w <= WIDGET_MAX_WORDS and patterns.is_widget(text)) or separators >= 2 or (separators == 1 and not _SENTENCE_END.search(text)),
+            credit=patterns.is_credit(text) or (w <= CAPTION_MAX_WORDS and patterns.is_caption(text)),
             stop=patterns.is_end_of_body(text),
             comments=patterns.is_comment_start(text),
             repeated=counts[text] > 1,
+            twin=(i > 0 and lines[i - 1].text == text) or (i + 1 < len(lines) and lines[i + 1].text == text),
+            byline=w <= 12 and bool(metadata.find_byline(text)),
             dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and metadata.date_from_line(text) is not None,
         ))
     return infos
@@ -116,7 +145,7 @@ def score_lines(infos: list[LineInfo]) -> list[float]:
         if info.dateline:
             scores.append(-DATELINE_PENALTY)
             continue
-        if info.chrome or info.credit or (info.repeated and not info.prose):
+        if info.chrome or info.credit or info.twin or info.repeated:
             scores.append(-CHROME_PENALTY)
             continue
         share = info.words / info.block_words if info.block_words else 1.0
@@ -124,12 +153,49 @@ def score_lines(infos: list[LineInfo]) -> list[float]:
         if score < -HEADING_COST and _between_prose(infos, i):
             score = -HEADING_COST
         scores.append(score)
+    # The first byline or dateline on the page usually heads the article: its first paragraph
+    # gets a bonus, so the article wins over a longer block of teasers or footer text.
+    header = next((i for i, info in enumerate(infos) if info.byline or info.dateline), None)
+    if header is not None:
+        first = next((k for k in range(header + 1, min(len(infos), header + 1 + HEADER_REACH)) if infos[k].prose), None)
+        if first is not None:
+            scores[first] += HEADER_BONUS
     return scores
+
+
+def bio_lines(lines: list["Line"], author: str) -> set[int]:
+    """Return the indexes of author bio lines: "Jane Doe is a ...", or a line naming X after "About X"."""
+    found = set()
+    for i, line in enumerate(lines):
+        if author and line.text.startswith(author) and _BIO_AFTER_NAME.match(line.text[len(author):]):
+            found.add(i)
+        about = _ABOUT.match(line.text)
+        if about:
+            name = about.group(1).strip(" :")
+            if not _PERSON_NAME.fullmatch(name):
+                continue  # "About Acme Corp" closes a press release, and belongs to it
+            found.update(k for k in range(i + 1, min(len(lines), i + 3)) if name in lines[k].text)
+    return found
+
+
+def is_meta_line(text: str) -> bool:
+    """True for a byline or dateline: a short line with a date, a time, a handle or "by Name"."""
+    if word_count(text) > META_MAX_WORDS:
+        return False
+    return bool(
+        _META.search(text) or metadata.parse_date(text) or metadata.find_byline(text) or _looks_like_name(text)
+    )
+
+
+def _looks_like_name(text: str) -> bool:
+    """True for "Jane Doe" or "Jane Doe, Outlet Name": a byline without its "By"."""
+    name = text.split(",")[0].strip()
+    return _PERSON_NAME.fullmatch(name) is not None and not _NOT_NAME_START.match(name)
 
 
 def is_chrome_line(info: LineInfo) -> bool:
     """True for a line that is never article text, even inside the article's run."""
-    return info.chrome or info.credit or info.dateline or info.stop or info.comments or (info.repeated and not info.prose)
+    return info.chrome or info.credit or info.twin or info.dateline or info.stop or info.comments or info.repeated
 
 
 def _between_prose(infos: list[LineInfo], i: int) -> bool:

@@ -11,20 +11,28 @@ import hashlib
 import heapq
 import re
 import struct
+from functools import lru_cache
 
-SKETCH_SIZE = 16
+SKETCH_SIZE = 32
 SHINGLE_WORDS = 5
 _WORD = re.compile(r"\w+")
+_MASK = (1 << 64) - 1
 
 
 def body_sketch(body: str) -> tuple[int, ...]:
     """Return the SKETCH_SIZE smallest 64-bit hashes of the body's word shingles, ascending."""
-    words = [w.casefold() for w in _WORD.findall(body)]
+    words = [_word_hash(w.casefold()) for w in _WORD.findall(body)]
     if len(words) < SHINGLE_WORDS:
         return ()
-    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
-    hashes = (int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(), "big") for s in shingles)
-    return tuple(heapq.nsmallest(SKETCH_SIZE, hashes))
+    # Hashing a tuple of ints runs in C and, unlike hashing str, is the same in every process.
+    shingles = zip(*(words[k:] for k in range(SHINGLE_WORDS)))
+    return tuple(heapq.nsmallest(SKETCH_SIZE, {hash(s) & _MASK for s in shingles}))
+
+
+@lru_cache(maxsize=500_000)
+def _word_hash(word: str) -> int:
+    # A stable hash (Python's own hash() of a str changes between runs; sketches are stored).
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:

@@ -8,9 +8,11 @@ The stages live in their own modules: `html_meta` (title, author, date, tags, ou
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from dataclasses import dataclass, field
 
+from charset_normalizer import from_bytes
 from lxml import etree, html as lxml_html
 
 from search.article import Comment
@@ -28,9 +30,13 @@ logger = logging.getLogger(__name__)
 for _name in ("trafilatura", "htmldate", "courlan", "readability"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
-# Deeper trees than this are markup soup (thousands of unclosed <div>s); lxml's parser and
-# trafilatura's recursive walks fail on them, so such nesting is flattened before extraction.
-MAX_DEPTH = 250
+# libxml2 cuts HTML trees at 256 levels; a tree that gets near it has lost content (see parse_html).
+PARSER_DEPTH_LIMIT = 250
+# Every tag but paragraphs, headings and the document head: what the fallback parse keeps.
+_NESTING_TAGS = re.compile(
+    r"</?(?!(?:p|br|h[1-6]|html|head|body|title|meta|link|script|style|noscript)\b)[a-zA-Z][^>]*>"
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 CHROME_MAX_CHARS = 200  # menus, footers and widget labels are short; longer text is prose
 _PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
 
@@ -49,21 +55,32 @@ class HtmlParts:
 
 
 def parse_html(html: str) -> etree._Element | None:
-    """Return the page's root element, or None for an empty or unparseable page."""
+    """Return the page's root element, or None for an empty or unparseable page.
+
+    libxml2 stops at 256 levels of nesting and silently drops what lies deeper, so a page that
+    reaches that depth (thousands of unclosed <div>s) is parsed again keeping only paragraph,
+    heading and <head> tags: the text survives, only the layout is lost.
+    """
+    html = _XML_DECLARATION.sub("", html.replace("\x00", ""), count=1)
     if not html.strip():
         return None
-    try:
-        root = lxml_html.document_fromstring(html, parser=_PARSER)
-    except (etree.ParserError, ValueError, RecursionError) as err:
-        logger.debug("unparseable page: %s", err)
-        return None
-    flatten_deep_nesting(root)
+    root = _parse(html)
+    if root is not None and max_depth(root) >= PARSER_DEPTH_LIMIT:
+        logger.debug("nesting too deep, parsing without container tags")
+        root = _parse(_NESTING_TAGS.sub(" ", html))
     return root
 
 
-def _decode(data: bytes) -> str:
-    from charset_normalizer import from_bytes
+def _parse(html: str) -> etree._Element | None:
+    try:
+        return lxml_html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError, RecursionError) as err:
+        logger.debug("unparseable page: %s", err)
+        return None
 
+
+def _decode(data: bytes) -> str:
+    """Return the text of a page as bytes: UTF-8 if it is valid, else the detected encoding."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -71,20 +88,14 @@ def _decode(data: bytes) -> str:
         return str(best) if best is not None else data.decode("latin-1")
 
 
-def flatten_deep_nesting(root: etree._Element, max_depth: int = MAX_DEPTH) -> None:
-    """Lift the children of elements nested deeper than `max_depth` up to that depth, in place."""
-    stack = [(root, 0)]
+def max_depth(root: etree._Element) -> int:
+    """Return how many levels deep the tree goes (the root is level 1)."""
+    deepest, stack = 0, [(root, 1)]
     while stack:
         node, depth = stack.pop()
-        if depth >= max_depth:
-            # Replace each child by its subtree's leaves: the text stays, the nesting goes.
-            for child in list(node):
-                for descendant in list(child.iterdescendants()):
-                    node.append(descendant)
-                    descendant.tail = (descendant.tail or "")
-                child[:] = []
-            continue
+        deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def _chrome_lines(root: etree._Element, body: list[str]) -> list[str]:
@@ -108,15 +119,16 @@ def extract_html(html: str | bytes, url: str = "") -> HtmlParts:
             # trafilatura, htmldate and dateparser warn about pages, not about our code.
             warnings.simplefilter("ignore")
             return _extract(html, url)
-    except RecursionError:
-        logger.warning("page too deeply nested to extract: %s", url or "<no url>")
+    except (RecursionError, ValueError, etree.LxmlError) as err:
+        # lxml refuses some markup (control characters, recursion in its serialiser) deep inside
+        # the extractors; the page is then as good as empty.
+        logger.warning("cannot extract %s: %s", url or "page", err)
         return HtmlParts()
 
 
 def _extract(html: str | bytes, url: str) -> HtmlParts:
     if isinstance(html, bytes):
         html = _decode(html)
-    html = html.replace("\x00", "")
     root = parse_html(html)
     if root is None:
         return HtmlParts()
@@ -133,10 +145,10 @@ def _extract(html: str | bytes, url: str) -> HtmlParts:
     parts.tags = extract_tags(root, ld)
     parts.date = extract_date(root, ld, url or parts.url, html)
 
-    # 2. Comments come from their own markup, before the body extractors prune the tree.
+    # 2. Comments come from their own markup; the body extractors are told to leave them out.
     parts.comments = extract_comments(root)
 
-    # 3. The body, without the title line extractors often repeat at the top.
+    # 3. The body, without the headline and standfirst extractors often repeat at the top.
     titles = (parts.title, *title_variants(root, ld, keys))
     parts.body = extract_body(root, url or parts.url, titles, extract_description(root))
     parts.chrome = _chrome_lines(root, parts.body)

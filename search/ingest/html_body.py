@@ -28,12 +28,14 @@ INSERT_MAX_WORDS = 40
 HEAD_LINES = 3
 HEAD_SIMILARITY = 0.8
 HEAD_MAX_WORDS = 60  # headlines and standfirsts are short; no fuzzy match for paragraphs
-_END_PUNCT = (".", "!", "?", "\"", "”", "’", "'", ")", "…")
+_END_PUNCT = (".", "!", "?", "\"", "”", "’", "'", ")", "…", "。", "！", "？", "」", "؟")
 _TRAFILATURA = dict(include_comments=False, include_tables=True, deduplicate=False, with_metadata=False)
 # Embedded posts that trafilatura drops with their "social" wrapper, though they are quoted text.
 _EMBED_XPATH = '//blockquote[contains(@class, "twitter-tweet") or contains(@class, "instagram-media")]'
 _EMBED_WRAPPERS = {"div", "figure", "section", "aside", "span", "p"}
 _EMBED_EXTRAS = {"script", "noscript", "style", "iframe"}
+# Inside a paragraph, an inline box with a picture and several links is a hover card, not prose.
+_HOVERCARD_XPATH = "//p//*[self::span or self::div][.//img][count(.//a) >= 2]"
 
 
 def _norm(line: str) -> str:
@@ -56,8 +58,23 @@ def unwrap_embeds(tree: etree._Element) -> None:
         ):
             node, parent = parent, parent.getparent()
         quote.attrib.clear()
-        quote.tail = node.tail
-        parent.replace(node, quote)
+        if node is not quote:
+            quote.tail = node.tail
+            parent.replace(node, quote)
+
+
+def drop_hovercards(tree: etree._Element) -> None:
+    """Remove pop-up cards hidden inside paragraphs (a person's photo and links to their stories).
+
+    Style sheets hide them until the pointer hovers over a name, but their text sits in the middle
+    of the sentence. Only the innermost card-like element goes; the name it explains stays.
+    """
+    cards = tree.xpath(_HOVERCARD_XPATH)
+    found = set(cards)
+    for card in cards:
+        if any(inner in found for inner in card.iterdescendants()):
+            continue
+        card.drop_tree()  # keeps the text that follows the card
 
 
 def _run_trafilatura(tree: etree._Element, url: str, **mode) -> list[str]:
@@ -123,7 +140,7 @@ def _same(line: str, heads: set[str]) -> bool:
 
 
 def strip_head(lines: list[str], titles: set[str], dek: str) -> list[str]:
-    """Drop the headline, standfirst and dateline that extractors repeat above the body.
+    """Drop the headline and standfirst that extractors repeat above the body.
 
     Anywhere in the body a line that *is* a title is dropped; near the top a near-copy is too
     (the <h1> and og:title often differ by a word), and so is an unpunctuated copy of the page
@@ -147,12 +164,12 @@ def extract_body(tree: etree._Element, url: str = "", titles: tuple[str, ...] = 
     """Return the article paragraphs of a page in order, without its title and standfirst."""
     tree = copy.deepcopy(tree)
     unwrap_embeds(tree)
-    precise = _run_trafilatura(tree, url, favor_precision=True)
-    if not precise:
-        return []
-    recall = _run_trafilatura(tree, url, favor_recall=True)
-    precise = strip_head(precise, set(titles), dek)
-    recall = strip_head(recall, set(titles), dek)
-    body = merge_interior(precise, recall)
+    drop_hovercards(tree)
+    # 1. Two views of the page: precision mode bounds the article, recall mode fills its gaps.
+    precise = strip_head(_run_trafilatura(tree, url, favor_precision=True), set(titles), dek)
+    recall = strip_head(_run_trafilatura(tree, url, favor_recall=True), set(titles), dek)
+    # 2. A short page can be too little for precision mode; recall mode's text is all there is.
+    body = merge_interior(precise, recall) if precise else recall
+    # 3. Chrome both modes keep.
     body = [strip_inline_junk(line) for line in body]
     return [line for line in body if line and not is_junk_line(line)]

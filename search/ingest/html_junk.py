@@ -17,15 +17,16 @@ _LABEL = (
     r"more|also|also read|see more|see also|watch|watch more|listen|more on this|more from \w+(?: \w+)?|"
     r"don'?t miss|recommended(?: for you)?|you may also like|you might also like|trending|popular|"
     r"most (?:read|popular|viewed)(?: [\w ]{0,30})?|filed under|tags?|topics?|categories|category|"
-    r"share(?: this)?(?: (?:article|story|post))?|advertisement|sponsored|source|sources"
+    r"share(?: this)?(?: (?:article|story|post))?|advertisement|sponsored|source|sources|"
+    r"(?:\d+ )?comments?|leave a (?:comment|reply)"
 )
 JUNK_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     # Newsletter and subscription prompts.
     r"^(?:subscribe|sign up|get)\b.*\b(?:newsletters?|inbox|alerts)\b",
-    r"\b(?:newsletters?)\W*$",
+    r"^(?:\S+\s+){0,7}\S*newsletters?\W*$",
     r"\bdelivered (?:right )?to your inbox\b|\bright in your inbox\b",
     # Social follow prompts and share buttons.
-    r"\bfollow (?:us|him|her|them|me|@?\w+(?: \w+){0,3}) on (?:twitter|facebook|instagram|linkedin|youtube|tiktok)\b",
+    r"(?:^|[.!?]\s+)follow (?:us|him|her|them|me|@?\w+(?: \w+){0,3}) on (?:twitter|facebook|instagram|linkedin|youtube|tiktok)\b",
     r"^(?:share|tweet|email|print|pin|whatsapp)(?: (?:on|via|this))? ?(?:facebook|twitter|linkedin|email|pinterest|whatsapp|reddit)?$",
     # Copyright and reprint lines.
     r"^(?:copyright|©|\(c\))\s",
@@ -35,6 +36,8 @@ JUNK_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     # Reading time and bare update stamps.
     r"^(?:reading time|tempo de leitura|lesezeit|\d+ min(?:ute)?s? read)\b",
     r"^(?:updated|published|posted|last updated)(?: on| at)?\s*:?\s*[\d:.,apm\s]*(?:[a-z]{3,9}\.? \d{1,2},? \d{4})?[\d:.,apm\s]*$",
+    # A timestamp line: a year and a clock time with little else ("5:45 AM PST 11/19/2019 by X").
+    r"^(?=.*\b(?:19|20)\d\d\b)(?=.*\b\d{1,2}[:h]\d\d\b)(?:\S+\s+){0,11}\S+(?<!\w\w\w[.!?])$",
     # Teaser headlines tagged with their media kind ("... [VIDEO]", "... [PICS]").
     r"\[(?:video|videos|pics|pictures|photos|insight|reaction|analysis|poll|watch|live)\]\s*\|?$",
     # Reporting credits under agency copy.

@@ -28,8 +28,9 @@ ARTICLE_TYPES = {
     "liveblogposting", "webpage", "socialmediaposting", "posting",
 }
 # Separators between a headline and the site name in <title> and og:title ("Headline | Outlet").
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»:]{1,2})\s+")
-_TITLE_SEPARATOR_KEPT = re.compile(r"(\s+[|\-–—·•»:]{1,2}\s+)")
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·•»:]{1,2}\s+|:\s+")
+_TITLE_SEPARATOR_KEPT = re.compile(rf"({_TITLE_SEPARATOR.pattern})")
+SITE_PART_EXTRA_CHARS = 8  # "com", "news", "online" around a site name in a title part
 SITE_PART_MAX_WORDS = 6  # "Kabar tentang Dunia Islam": a site-name part of a title is short
 _ISO_DATE = re.compile(r"^\s*((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?")
 
@@ -107,7 +108,7 @@ def extract_outlet(tree: etree._Element, ld: list[dict]) -> str:
     """Return the site's own name: og:site_name, then the JSON-LD publisher, then application-name."""
     for name in _meta(tree, "og:site_name"):
         return name
-    by_id = {o.get("@id"): o for o in ld if isinstance(o.get("@id"), str)}
+    by_id = {o["@id"]: o for o in ld if isinstance(o.get("@id"), str) and "name" in o}
     for article in _articles(ld):
         publisher = article.get("publisher")
         if isinstance(publisher, dict) and "name" not in publisher and publisher.get("@id") in by_id:
@@ -152,7 +153,11 @@ def _is_site_part(part: str, keys: set[str]) -> bool:
     folded = _key(part)
     if not folded or len(part.split()) > SITE_PART_MAX_WORDS:
         return False
-    return any(folded == k or (len(k) >= 3 and (k in folded or folded in k)) for k in keys)
+    # "TheHill.com" and "NJ.com" name the site as well as "The Hill" does; "IGN" names ign.com.
+    return any(
+        folded == k or (k in folded and len(folded) - len(k) <= SITE_PART_EXTRA_CHARS) or (len(folded) >= 3 and folded in k)
+        for k in keys
+    )
 
 
 def strip_site_name(title: str, keys: set[str]) -> str:
@@ -202,23 +207,31 @@ def extract_description(tree: etree._Element) -> str:
 
 # --- author --------------------------------------------------------------------------------------
 
+# Words that make an author field a desk rather than a person ("Jerusalem Post Staff", "Staff Reports").
+_DESK_WORDS = {"staff", "desk", "wire", "wires", "newsroom", "reports", "bureau", "agency", "agencies", "editors", "team"}
 _BYLINE_XPATH = (
-    '//*[@rel="author"] | //*[@itemprop="author"] | '
+    '(//*[@rel="author"] | //*[@itemprop="author"] | '
     '//*[contains(concat(" ", normalize-space(@class), " "), " byline ")] | '
     '//*[contains(concat(" ", normalize-space(@class), " "), " author ")] | '
-    '//*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]'
+    '//*[contains(concat(" ", normalize-space(@class), " "), " author-name ")])'
+    # a commenter's name is not the article's author
+    '[not(ancestor::*[contains(@class, "comment") or contains(@id, "comment")])]'
 )
 
 
 def _clean_author(name: str, keys: set[str]) -> str:
+    """Return one person's name from an author field, or "" for a URL, a desk, an agency or the site."""
     name = " ".join(name.split())
     if not name or "://" in name or "@" in name:
         return ""
     name = re.sub(r"^(?:by|von|por|par|di|oleh)\s+", "", name.split(";")[0], flags=re.IGNORECASE)
+    # "Finian Cunningham. Sputnik International": a full stop after a word ends the name.
+    name = re.split(r"(?<=\w{3})\.\s+", name)[0]
     author = metadata.clean_author(name)
-    if author and _key(author) not in keys and len(author.split()) <= 5:
-        return author
-    return ""
+    words = author.casefold().split()
+    if not author or len(words) > 5 or _key(author) in keys or _DESK_WORDS.intersection(words):
+        return ""
+    return author.title() if author.isupper() and " " in author else author
 
 
 def extract_author(tree: etree._Element, ld: list[dict], keys: set[str]) -> str:
@@ -233,8 +246,8 @@ def extract_author(tree: etree._Element, ld: list[dict], keys: set[str]) -> str:
         text = _text(node) if isinstance(node.tag, str) else ""
         if not text or len(text) > 200:
             continue
-        author = metadata.find_byline(text) or (_clean_author(text, keys) if len(text.split()) <= 4 else "")
-        if author and _key(author) not in keys:
+        author = _clean_author(metadata.find_byline(text) or (text if len(text.split()) <= 4 else ""), keys)
+        if author:
             return author
     return ""
 
@@ -267,9 +280,9 @@ def _htmldate(tree: etree._Element, url: str) -> str | None:
             return None
 
 
-def _states_first_day(date: str, raw: str) -> bool:
-    """True when the page writes the 1st of the month in `date` out in full (not just "May 2022")."""
-    year, month = date[:4], int(date[5:7])
+def _states_first_day(iso: str, raw: str) -> bool:
+    """True when the page writes the 1st of the month in `iso` out in full (not just "May 2022")."""
+    year, month = iso[:4], int(iso[5:7])
     forms = [rf"{year}-{month:02d}-01", rf"{year}/{month:02d}/01", rf"\b0?1[./]0?{month}[./]{year}",
              rf"\b0?{month}/0?1/{year}", rf"\b1(?:st)?\s+\w+\.?,?\s+{year}", rf"\w+\.?\s+1(?:st)?,?\s+{year}"]
     return any(re.search(form, raw) for form in forms)

@@ -96,15 +96,22 @@ def canonical_outlet(name: str) -> str:
     return name.strip()
 
 
+@lru_cache(maxsize=1)
+def _outlet_name_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    names = {alias: o.name for o in load_outlets() for alias in (o.name, *o.aliases)}
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), names
+
+
 def outlet_named_in(lines: list[str]) -> str:
     """Return the known outlet a page names most often in its own chrome lines, or ""."""
-    best, best_count = "", 0
-    for outlet in load_outlets():
-        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in (outlet.name, *outlet.aliases)) + r")(?!\w)")
-        count = sum(len(pattern.findall(line)) for line in lines)
-        if count > best_count:
-            best, best_count = outlet.name, count
-    return best
+    pattern, names = _outlet_name_pattern()
+    counts: dict[str, int] = {}
+    for line in lines:
+        for match in pattern.findall(line):
+            outlet = names[match]
+            counts[outlet] = counts.get(outlet, 0) + 1
+    return max(counts, key=lambda o: (counts[o], o)) if counts else ""
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -43,3 +43,11 @@ def is_comment_chrome(line: str) -> bool:
 
 def is_credit(line: str) -> bool:
     return load_patterns()["credit"].matches(line)
+
+
+def is_widget(line: str) -> bool:
+    return load_patterns()["widget"].matches(line)
+
+
+def is_caption(line: str) -> bool:
+    return load_patterns()["caption"].matches(line)
