@@ -238,7 +238,7 @@ def load_source(bbc_dir: Path = BBC_DIR) -> Source:
                 continue
             articles.setdefault(category, []).append((blocks[0], blocks[1:]))
             for block in blocks[1:]:
-                sentences += [s for s in split_sentences(block) if 6 <= len(s.split()) <= 30 and s[-1] in ".!?"]
+                sentences += [s for s in split_sentences(block) if 5 <= len(s.split()) <= 25 and s[-1] in ".!?"]
     return Source(articles, sentences)
 
 
@@ -343,6 +343,8 @@ def comment_section(plan: Plan, rng: random.Random) -> str:
         if style == "classic":
             stamp = [f"{rng.randrange(1, 30)} days ago"] if plan.day is None or rng.random() < 0.5 else [
                 f"{MONTHS[plan.day.month - 1]} {plan.day.day}, {plan.day.year} at {rng.randrange(1, 12)}:{rng.randrange(60):02d} pm"]
+        if style == "classic" and not author:
+            author = "Anonymous"  # systems that stamp comments also name the anonymous ones
         lines = ([author] if author else []) + stamp + [text] + (["Reply"] if style == "classic" else [])
         # Copied pages separate comments by a blank line; a comment without a name line shows only
         # as the wider gap before it.
@@ -468,11 +470,11 @@ class Generator:
         rng = self.rng
         comments = []
         for _ in range(rng.randint(0, MAX_COMMENTS)):
-            text = " ".join(rng.choice(self.source.sentences) for _ in range(rng.randint(1, 3)))
+            text = " ".join(rng.choice(self.source.sentences) for _ in range(rng.choice((1, 1, 2))))
             if rng.random() < 0.25:
                 _, kind, forms = rng.choices(self.actors, self.actor_weights)[0]
                 text = mention(rng.choice(forms), kind, rng.choice(COMMENT_SENTENCES)) + " " + text
-            if rng.random() < 0.15:
+            if rng.random() < 0.1:
                 text += "\n\n" + rng.choice(self.source.sentences)
             author = "" if rng.random() < 0.2 else rng.choice(self.commenters)
             comments.append((author, text))

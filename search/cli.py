@@ -62,11 +62,13 @@ def extract(file: Path, as_json: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), help="Index location [default: index/].")
 @click.option("--strict", is_flag=True, help="Exit non-zero (3) when any file was skipped.")
-def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool) -> None:
-    """Ingest PATHS (files or folders; default seeds/) and rebuild the index atomically.
+@click.option("--rebuild", is_flag=True, help="Re-read every file, not only new and changed ones.")
+def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild: bool) -> None:
+    """Make the index mirror PATHS (files or folders; default seeds/), atomically.
 
     Reads page dumps (.txt), HTML pages (.html, .htm) and JSONL crawl exports (.jsonl), each
-    optionally gzipped (.gz). Unreadable files are skipped and listed at the end.
+    optionally gzipped (.gz). Only new and changed files are read; articles of files that are
+    gone are removed. Unreadable files are skipped and listed at the end.
     """
     import time
 
@@ -82,7 +84,7 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool) -> None
             click.echo(f"  {done} files read in {elapsed:.0f}s ({done / elapsed:.0f} files/s) …", err=True)
 
     try:
-        report = build_index(sources, settings.index_dir, settings, progress=progress)
+        report = build_index(sources, settings.index_dir, settings, progress=progress, rebuild=rebuild)
     except SearchError as exc:
         _fail(exc)
     click.echo(report.summary())

@@ -13,12 +13,14 @@ failed or killed build leaves the previous index serving; leftovers are removed 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
+import multiprocessing
 import os
 import shutil
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,33 +31,75 @@ from search.config import Settings
 from search.errors import IndexMissing, SearchError
 from search.ingest import Skipped, iter_input_files, read_articles
 from search.schema import article_to_document, build_schema
-from search.vocabulary import words_of, write_vocabulary
+from search.vocabulary import Vocabulary, words_of, write_vocabulary
 
 logger = logging.getLogger(__name__)
 
 CURRENT_FILE = "CURRENT"
+MANIFEST_FILE = "sources.tsv"  # per generation: input file → size, mtime, content digest
 LOCK_FILE = ".lock"
 GENERATION_PREFIX = "gen-"
 # Generations kept after a swap: the live one and its predecessor, which searchers opened
 # before the swap may still be reading.
 KEEP_GENERATIONS = 2
 WRITER_LIMIT_MB = 256
+# Ingest runs in worker processes when at least this many files need reading; below it the
+# start-up of the workers costs more than it saves.
+PARALLEL_MIN_FILES = 64
+BATCH_FILES = 32
 
 
 @dataclass
 class BuildReport:
-    """What a build did: counts per input kind, and every skipped file with its reason."""
+    """What a build did: counts per input kind, and every skipped input with its reason."""
 
     indexed: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
+    unchanged_files: int = 0
+    removed_files: int = 0
     seconds: float = 0.0
     generation: str = ""
+    incremental: bool = False
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.kinds.items()))
-        line = f"indexed {self.indexed}, skipped {len(self.skipped)}"
-        return line + (f" ({kinds})" if kinds else "") + f" in {self.seconds:.1f}s"
+        line = f"indexed {self.indexed}, skipped {len(self.skipped)}" + (f" ({kinds})" if kinds else "")
+        if self.incremental:
+            line += f"; {self.unchanged_files} files unchanged, {self.removed_files} removed"
+        return line + f" in {self.seconds:.1f}s"
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What the index knows of one input file: enough to tell whether it changed."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(generation: Path) -> dict[str, SourceState]:
+    states = {}
+    path = generation / MANIFEST_FILE
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            source, size, mtime, digest = line.rsplit("\t", 3)
+            states[source] = SourceState(int(size), int(mtime), digest)
+    return states
+
+
+def write_manifest(generation: Path, states: dict[str, SourceState]) -> None:
+    lines = [f"{p}\t{s.size}\t{s.mtime_ns}\t{s.digest}" for p, s in sorted(states.items())]
+    (generation / MANIFEST_FILE).write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -118,11 +162,15 @@ def build_index(
     index_dir: Path,
     settings: Settings | None = None,
     progress: Callable[[int, Path], None] | None = None,
+    rebuild: bool = True,
 ) -> BuildReport:
-    """Ingest every supported file under `paths` into a new generation and make it live.
+    """Make the index mirror the supported files under `paths`, in a new generation made live
+    atomically.
 
-    Unreadable files are skipped and listed in the report; they never stop the build. `progress`
-    is called after each file with the number of files done so far.
+    With `rebuild=False` and a live index, only new or changed files (by size and mtime, then
+    content digest) are ingested, and articles of files that changed or are gone are deleted;
+    the rest is carried over by hard links. Unreadable files are skipped and listed in the
+    report; they never stop the build. `progress` is called with the number of files read.
     """
     settings = settings or Settings()
     index_dir = Path(index_dir)
@@ -132,34 +180,45 @@ def build_index(
     with _build_lock(index_dir):
         live = current_generation(index_dir)
         _remove_stale(index_dir, keep={live.name} if live else set())
+        incremental = not rebuild and live is not None and (live / MANIFEST_FILE).is_file()
+        report.incremental = incremental
+        old_states = read_manifest(live) if incremental else {}
+        states, to_ingest, to_delete = _plan(paths, old_states)
+        report.unchanged_files = len(states) - len(to_ingest)
+        report.removed_files = len(set(old_states) - set(states))
         generation = index_dir / f"{GENERATION_PREFIX}{time.time_ns():020d}-{os.getpid()}"
         generation.mkdir()
         try:
-            ix = whoosh_index.create_in(str(generation), build_schema())
+            if incremental:
+                _link_generation(live, generation)
+                ix = whoosh_index.open_dir(str(generation))
+                doc_frequencies = Vocabulary.load_counts(live)
+            else:
+                ix = whoosh_index.create_in(str(generation), build_schema())
+                doc_frequencies = Counter()
             writer = ix.writer(limitmb=WRITER_LIMIT_MB)
             try:
-                seen_ids: set[str] = set()
-                doc_frequencies: Counter = Counter()
-                for done, path in enumerate(iter_input_files(paths), start=1):
-                    for item in read_articles(path, settings):
-                        if isinstance(item, Skipped):
-                            report.skipped.append((item.source, item.reason))
-                            logger.info("skipped %s: %s", item.source, item.reason)
-                        elif item.id in seen_ids:
-                            report.skipped.append((item.path, f"duplicate of an article already indexed (id {item.id})"))
-                        else:
-                            seen_ids.add(item.id)
-                            writer.add_document(**article_to_document(item))
-                            doc_frequencies.update(words_of(item.title + "\n" + item.body))
-                            report.indexed += 1
-                            report.kinds[item.kind] += 1
-                    if progress:
-                        progress(done, path)
+                known_ids = _drop_sources(writer, to_delete, doc_frequencies) if incremental else set()
+                for item in _ingest(to_ingest, settings, progress):
+                    if isinstance(item, Skipped):
+                        report.skipped.append((item.source, item.reason))
+                        logger.info("skipped %s: %s", item.source, item.reason)
+                    elif item.id in known_ids:
+                        report.skipped.append((item.path, f"duplicate of an article already indexed (id {item.id})"))
+                    else:
+                        known_ids.add(item.id)
+                        writer.add_document(**article_to_document(item))
+                        doc_frequencies.update(words_of(item.title + "\n" + item.body))
+                        report.indexed += 1
+                        report.kinds[item.kind] += 1
             except BaseException:
                 writer.cancel()
                 raise
             writer.commit()
-            write_vocabulary(generation, doc_frequencies, report.indexed)
+            with ix.searcher() as searcher:
+                doc_count = searcher.doc_count()
+            write_vocabulary(generation, +doc_frequencies, doc_count)
+            write_manifest(generation, states)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
@@ -169,3 +228,97 @@ def build_index(
     report.generation = generation.name
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _plan(paths: Iterable[Path], old: dict[str, SourceState]):
+    """Return (state of every input file, files to ingest, sources whose articles go)."""
+    states: dict[str, SourceState] = {}
+    to_ingest: list[Path] = []
+    for path in iter_input_files(paths):
+        key = str(path.resolve())
+        if key in states:
+            continue  # the same file named twice
+        try:
+            stat = path.stat()
+        except OSError:
+            to_ingest.append(path)  # read_articles reports why it cannot be read
+            continue
+        previous = old.get(key)
+        if previous and (previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            states[key] = previous
+            continue
+        digest = file_digest(path) if previous else ""
+        if previous and digest == previous.digest:
+            states[key] = SourceState(stat.st_size, stat.st_mtime_ns, digest)
+            continue
+        states[key] = SourceState(stat.st_size, stat.st_mtime_ns, digest or file_digest(path))
+        to_ingest.append(Path(key))
+    changed = {str(p) for p in to_ingest}
+    to_delete = (set(old) - set(states)) | (changed & set(old))
+    return states, to_ingest, to_delete
+
+
+def _link_generation(live: Path, generation: Path) -> None:
+    """Fill a new generation with hard links to the live one's files (Whoosh never rewrites a
+    segment file in place, so the copies can be changed independently)."""
+    for item in live.iterdir():
+        if item.is_file() and not item.name.endswith(".lock"):
+            os.link(item, generation / item.name)
+
+
+def _drop_sources(writer, sources: set[str], doc_frequencies: Counter) -> set[str]:
+    """Delete the articles of `sources`; return the ids of the articles that remain."""
+    searcher = writer.searcher()
+    try:
+        deleted: set[str] = set()
+        for source in sources:
+            for stored in searcher.documents(path=source):
+                deleted.add(stored["id"])
+                doc_frequencies.subtract(words_of(stored.get("title", "") + "\n" + stored.get("body", "")))
+            writer.delete_by_term("path", source)
+        return {t.decode("utf-8") for t in searcher.reader().lexicon("id")} - deleted
+    finally:
+        searcher.close()
+
+
+def _ingest(paths: list[Path], settings: Settings, progress) -> Iterator:
+    """Yield the articles and skips of `paths` in order, read by worker processes for big jobs."""
+    workers = min(settings.index_workers or os.cpu_count() or 1, 8)
+    if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
+        for done, path in enumerate(paths, start=1):
+            yield from read_articles(path, settings)
+            if progress:
+                progress(done, path)
+        return
+    batches = [paths[i : i + BATCH_FILES] for i in range(0, len(paths), BATCH_FILES)]
+    context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
+    done = 0
+    with context.Pool(workers, initializer=_init_worker, initargs=(settings,)) as pool:
+        # A bounded window of batches in flight keeps memory flat when writing is the slower side.
+        pending: deque = deque()
+        for batch in batches:
+            pending.append((batch, pool.apply_async(_read_batch, (batch,))))
+            if len(pending) >= 2 * workers:
+                batch_done, result = pending.popleft()
+                yield from result.get()
+                done += len(batch_done)
+                if progress:
+                    progress(done, batch_done[-1])
+        while pending:
+            batch_done, result = pending.popleft()
+            yield from result.get()
+            done += len(batch_done)
+            if progress:
+                progress(done, batch_done[-1])
+
+
+_worker_settings: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
+
+
+def _read_batch(paths: list[Path]) -> list:
+    return [item for path in paths for item in read_articles(path, _worker_settings)]

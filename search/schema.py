@@ -51,7 +51,7 @@ VALUE_SEPARATOR = "\n"
 def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
-        path=STORED(),
+        path=ID(stored=True),  # the source file, for deleting its articles when it changes
         url=STORED(),
         kind=STORED(),
         title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),

@@ -18,7 +18,7 @@ from whoosh.analysis import STOP_WORDS
 
 VOCABULARY_FILE = "vocabulary.tsv"
 _WORD = re.compile(r"[^\W\d_]{3,}")
-# Words in fewer documents than this are left out of the file: mostly typos and names seen once.
+# Words in fewer documents than this are not suggested: mostly typos and names seen once.
 MIN_DOC_FREQUENCY = 2
 _EXTRA_STOP = {"said", "also", "would", "could", "which", "there", "their", "about", "after", "been",
                "were", "more", "than", "they", "this", "that", "with", "from", "have", "will", "into",
@@ -40,7 +40,7 @@ def words_of(text: str) -> set[str]:
 
 def write_vocabulary(directory: Path, doc_frequencies: Counter, doc_count: int) -> None:
     lines = [f"#docs\t{doc_count}"]
-    lines += [f"{w}\t{n}" for w, n in sorted(doc_frequencies.items()) if n >= MIN_DOC_FREQUENCY]
+    lines += [f"{w}\t{n}" for w, n in sorted(doc_frequencies.items()) if n > 0]
     (Path(directory) / VOCABULARY_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -72,18 +72,30 @@ class Vocabulary:
             self._buckets[(word[0], len(word))].append(word)
             self._buckets[("$" + word[-1], len(word))].append(word)
 
-    @classmethod
-    def load(cls, directory: Path) -> "Vocabulary":
-        df, docs = {}, 0
+    @staticmethod
+    def load_counts(directory: Path) -> Counter:
+        """Return every word's document frequency as written (for updating the file)."""
+        counts: Counter = Counter()
         path = Path(directory) / VOCABULARY_FILE
         if path.is_file():
             for line in path.read_text(encoding="utf-8").splitlines():
                 word, _, count = line.partition("\t")
-                if word == "#docs":
-                    docs = int(count)
-                elif count:
-                    df[word] = int(count)
-        return cls(df, docs)
+                if count and word != "#docs":
+                    counts[word] = int(count)
+        return counts
+
+    @classmethod
+    def load(cls, directory: Path) -> "Vocabulary":
+        """Return the vocabulary of a generation; rare words (typos, mostly) are left out."""
+        docs = 0
+        path = Path(directory) / VOCABULARY_FILE
+        if path.is_file():
+            with open(path, encoding="utf-8") as f:
+                first = f.readline()
+                if first.startswith("#docs\t"):
+                    docs = int(first.split("\t")[1])
+        counts = cls.load_counts(directory)
+        return cls({w: n for w, n in counts.items() if n >= MIN_DOC_FREQUENCY}, docs)
 
     def suggest(self, word: str) -> str | None:
         """Return the most frequent known word within a small edit distance of `word`, or None."""

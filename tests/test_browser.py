@@ -72,10 +72,6 @@ class Problems:
         if msg.type != "error":
             return
         source = msg.location.get("url", "")
-        # Known app bug (see test_favicon_is_served): Chromium asks for /favicon.ico after load
-        # and logs the 404, at a moment that races the test's end. Everything else counts.
-        if urlsplit(source).path == "/favicon.ico":
-            return
         self.errors.append(f"console: {msg.text} (from {source or '?'}) on {page.url}")
 
     def _dialog(self, dialog) -> None:
@@ -329,19 +325,14 @@ def test_screenshots(browser, problems, live_server):
     problems.assert_clean()
 
 
-# --------------------------------------------------------------------------- known app bugs
-# Strict xfails: each passes (and so fails the run, as XPASS) once the bug is fixed; then drop the mark.
+# --------------------------------------------------------------------------- no-JS and small screens
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: without JavaScript the facet form shows two 'Apply filters' "
-                   "buttons (the <noscript> one and the .js-hide one that only app.js hides)")
 def test_one_apply_button_without_javascript(nojs_page, live_server):
     nojs_page.goto(live_server + "/?q=Erdogan")
     expect(nojs_page.get_by_role("button", name="Apply filters")).to_have_count(1, timeout=1_000)
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: without JavaScript 'show all N' under a long facet opens an "
-                   "empty <details>; the hidden li.more entries are revealed only by app.js")
 def test_show_all_facet_values_without_javascript(nojs_page, live_server):
     nojs_page.goto(live_server + "/?q=Erdogan")
     items = nojs_page.locator("#facet-actor li")
@@ -350,8 +341,6 @@ def test_show_all_facet_values_without_javascript(nojs_page, live_server):
     expect(items.locator("visible=true")).to_have_count(items.count(), timeout=1_000)
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: long unbreakable words (a URL in a SouthFront comment) "
-                   "overflow the article page on narrow phones; the article text needs overflow-wrap")
 def test_article_does_not_scroll_sideways_on_small_phone(browser, problems, live_server):
     context = _new_context(browser, problems, viewport={"width": 320, "height": 640})
     try:
@@ -364,8 +353,6 @@ def test_article_does_not_scroll_sideways_on_small_phone(browser, problems, live
         context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: no favicon; Chromium requests /favicon.ico, gets 404 and "
-                   "logs a console error on the first page of every visit")
 def test_favicon_is_served(page, live_server):
     page.goto(live_server + "/")
     declared = page.locator("head link[rel~=icon]").count() > 0

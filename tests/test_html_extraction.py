@@ -14,6 +14,7 @@ import pytest
 
 from search.article import Comment
 from search.ingest.html import HtmlParts, extract_html
+from search.ingest.html_junk import is_junk_line
 from tests.conftest import need_shared
 
 # Measured with this extractor on extraction-dev: token micro P=0.989 R=0.991 F1=0.990; the gate
@@ -193,6 +194,38 @@ def test_junk_lines_inside_the_body_are_dropped():
     article = "".join(f"<p>{PROSE} Part {i}.</p><p>{line}</p>" for i, line in enumerate(junk))
     body = extract_html(f"<html><body><article>{article}</article></body></html>").body
     assert body == [f"{PROSE} Part {i}." for i in range(len(junk))]
+
+
+JUNK_LINES = [
+    ("Related: Ceasefire collapses in the north", True),
+    ("SEE MORE: Hong Kong protests: 800 students under siege", True),
+    ("Pick Six Newsletter", True),
+    ("Get the latest updates right in your inbox. Subscribe to our newsletters.", True),
+    ("Mike's book is out now. Follow him on Twitter @mike.", True),
+    ("5:45 AM PST 11/19/2019 by Patrick Shanley", True),
+    ("China furious at Macron for Hong Kong protest jibe [INSIGHT]", True),
+    ("Additional reporting by Joseph Hudak", True),
+    # article text that uses the same words stays
+    ("Also, the band will tour Europe next spring.", False),
+    ("More than 2,500 civilians have been killed this year.", False),
+    ("Millions follow the president on Twitter, where he posts daily.", False),
+    ("You can also subscribe to this newsletter here, just tick the box.", False),
+    ("The vote ended at 10:30 on March 3, 2019.", False),
+    ("Sign up for a Hulu ad-free account for $11.99 a month", False),
+]
+
+
+@pytest.mark.parametrize("line, junk", JUNK_LINES)
+def test_junk_line(line, junk):
+    assert is_junk_line(line) is junk
+
+
+def test_hover_cards_inside_sentences_are_dropped():
+    card = ("<span class='card'><img src='omar.jpg'><a href='/p/omar'>Ilhan Omar</a>"
+            "<a href='/story/1'>Progressives oppose funding bill</a></span>")
+    html = (f"<html><body><article><p>{PROSE} A man threatened Rep. <a href='/p/omar'>Ilhan Omar</a>{card} "
+            f"on Monday.</p><p>{PROSE}</p></article></body></html>")
+    assert extract_html(html).body[0] == f"{PROSE} A man threatened Rep. Ilhan Omar on Monday."
 
 
 def test_embedded_tweets_are_quoted_text():

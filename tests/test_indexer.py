@@ -104,3 +104,52 @@ def test_killed_build_leaves_previous_index_serving(tmp_path, copy_seeds):
     report = build_index([copy_seeds], index_dir, Settings())  # no manual clean-up needed
     assert report.indexed == 2
     assert len([p for p in index_dir.iterdir() if p.name.startswith("gen-")]) <= 2
+
+
+def test_incremental_update_reads_only_changed_files(tmp_path, copy_seeds):
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    engine = SearchEngine(index_dir)
+
+    again = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    assert (again.indexed, again.unchanged_files, again.removed_files) == (0, 2, 0)
+    assert "2 files unchanged, 0 removed" in again.summary()
+
+    blitz = copy_seeds / "000_0023f9970ac02a19.txt"
+    blitz.write_text(blitz.read_text(encoding="utf-8").replace("thalassocracy", "sea power"), encoding="utf-8")
+    changed = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    assert (changed.indexed, changed.unchanged_files) == (1, 1)
+    assert engine.search(SearchRequest(q='"sea power"')).total == 1
+    assert engine.search(SearchRequest(q="thalassocracy")).total == 0
+    assert engine.search(SearchRequest()).total == 2  # the old version is gone, not duplicated
+
+    (copy_seeds / "001_7bd2b091357a582b.txt").unlink()
+    removed = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    assert (removed.indexed, removed.removed_files) == (0, 1)
+    assert engine.search(SearchRequest()).total == 1
+    # The vocabulary follows: words only the removed article had are gone from suggestions.
+    assert engine.search(SearchRequest(q="Multipolr")).did_you_mean is None
+
+
+def test_touched_but_unchanged_file_is_not_reingested(tmp_path, copy_seeds):
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    os.utime(copy_seeds / "000_0023f9970ac02a19.txt", ns=(1, 1))
+    report = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    assert (report.indexed, report.unchanged_files) == (0, 2)
+
+
+def test_parallel_ingest_gives_the_same_index(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n, seed in enumerate(sorted(SEEDS.glob("*.txt")) * 40):
+        (folder / f"{n:03d}.txt").write_text(seed.read_text(encoding="utf-8").replace("Nagorno", f"Nagorno{n}", 1), encoding="utf-8")
+    serial = build_index([folder], tmp_path / "serial", Settings(index_workers=1))
+    parallel = build_index([folder], tmp_path / "parallel", Settings(index_workers=2))
+    assert serial.indexed == parallel.indexed == 80
+
+    def documents(index_dir):
+        with open_index(index_dir).searcher() as searcher:
+            return sorted((d["id"], d["title"], tuple(d["actors"])) for d in searcher.all_stored_fields())
+
+    assert documents(tmp_path / "serial") == documents(tmp_path / "parallel")

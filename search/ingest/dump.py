@@ -15,19 +15,21 @@ from dataclasses import dataclass, field
 from search.article import Comment
 from search.ingest import metadata, patterns
 from search.ingest.comments import split_comments
-from search.ingest.dump_features import LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, score_lines
+from search.ingest.dump_features import LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, looks_like_name, score_lines
 
 # How far into a dump the title, byline and tag lines may sit.
 HEAD_LINES = 60
 # The headline search: how far above the body it looks, and what each cue is worth (see find_title).
-# Calibrated on extraction-dev against each page's <h1>: the headline is found on 80 of 91 pages.
-import os
-TITLE_REACH = int(os.environ.get("TR", 25))
-TITLE_WORDS_SCORE = float(os.environ.get("TW", 4))
-TITLE_BEFORE_BYLINE_SCORE = float(os.environ.get("TB", 6))
-TITLE_REPEATED_SCORE = float(os.environ.get("TRS", 3))
-TITLE_DISTANCE_COST = float(os.environ.get("TD", 1))
-TITLE_DISTANCE_CAP = float(os.environ.get("TC", 100))
+# Calibrated on extraction-dev against each page's <h1> and og:title: the headline is found on 65
+# of 91 pages (32 with the first version); each value sits in a range where that count is flat.
+TITLE_REACH = 25
+TITLE_WORDS_SCORE = 4.0  # FULL_TITLE_WORDS to LONG_TITLE_WORDS words: a headline, not a label
+LONG_TITLE_WORDS = 16  # longer title-like lines are mostly captions and standfirsts
+TITLE_BEFORE_BYLINE_SCORE = 8.0  # the next line is a byline or dateline (half if one of the next 3)
+TITLE_REPEATED_SCORE = 3.0  # the page prints it twice
+TITLE_DISTANCE_COST = 0.5  # per text line between it and the body ...
+TITLE_DISTANCE_CAP = 10.0  # ... up to this (a list of teasers may sit in between)
+TITLE_NAME_COST = 2.0  # "Jane Doe": a bare name is the byline, not the headline
 TITLE_MIN_WORDS, TITLE_MAX_WORDS = 2, 30
 FULL_TITLE_WORDS = 4  # fewer words is more often a section label ("World", "Asia Defense")
 BYLINE_REACH = 4  # a byline sits above the body or within its first lines
@@ -100,13 +102,18 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
     best, best_score = None, float("-inf")
     between = 0  # text lines (not chrome, not metadata) between the candidate and the body
     for i in range(body_start - 1, max(-1, body_start - 1 - TITLE_REACH), -1):
-        text = lines[i].text
+        text, words = lines[i].text, lines[i].words
         if looks_like_title(text) and not (infos[i].credit or infos[i].chrome or is_meta_line(text)):
-            score = TITLE_WORDS_SCORE if lines[i].words >= FULL_TITLE_WORDS else 0.0
-            following = next((k for k in range(i + 1, min(len(lines), i + 4)) if not infos[k].chrome), None)
-            if following is not None and is_meta_line(lines[following].text):
+            score = TITLE_WORDS_SCORE if FULL_TITLE_WORDS <= words <= LONG_TITLE_WORDS else 0.0
+            if looks_like_name(text):
+                score = -TITLE_NAME_COST  # "Jane Doe" or "Jane Doe, Outlet" under the headline
+            after = [k for k in range(i + 1, min(len(lines), i + 8)) if not (infos[k].chrome or infos[k].credit)][:3]
+            meta = [_is_header_meta(lines, k, after, body_start) for k in after]
+            if meta and meta[0]:
                 score += TITLE_BEFORE_BYLINE_SCORE
-            if counts[text] > 1 and lines[i].words >= FULL_TITLE_WORDS:
+            elif any(meta[1:]):
+                score += TITLE_BEFORE_BYLINE_SCORE / 2
+            if counts[text] > 1 and words >= FULL_TITLE_WORDS:
                 score += TITLE_REPEATED_SCORE
             score -= min(TITLE_DISTANCE_CAP, TITLE_DISTANCE_COST * between)
             if score > best_score:
@@ -114,6 +121,15 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
         if not (infos[i].chrome or infos[i].credit or is_meta_line(text)):
             between += 1
     return best
+
+
+def _is_header_meta(lines: list[Line], k: int, after: list[int], body_start: int) -> bool:
+    """True for a byline or dateline under a headline; a bare name counts when a dateline or the
+    body follows it (headline, name, date), not when a menu item or another headline does."""
+    if is_meta_line(lines[k].text):
+        return True
+    nxt = after[after.index(k) + 1] if after.index(k) + 1 < len(after) else k + 1
+    return looks_like_name(lines[k].text) and (nxt >= body_start or is_meta_line(lines[nxt].text))
 
 
 def extract_dump(text: str) -> DumpParts:

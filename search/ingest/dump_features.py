@@ -65,7 +65,7 @@ _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,:]*(?![\w])")
 # Cues of a byline or dateline in most languages: a numeric date, a time, "by/von/por Name", a handle.
 _META = re.compile(
     r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b|(?:^|\s)(?:by|von|por|par|oleh|автор:?)\s+\w"
-    r"|(?:^|\s)@\w{2,}|\b(?:published|updated|posted)\b",
+    r"|@\w{2,}|\b(?:published|updated|posted)\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*$")
@@ -178,16 +178,20 @@ def bio_lines(lines: list["Line"], author: str) -> set[int]:
     return found
 
 
-def is_meta_line(text: str) -> bool:
-    """True for a byline or dateline: a short line with a date, a time, a handle or "by Name"."""
+def is_meta_line(text: str, names: bool = False) -> bool:
+    """True for a byline or dateline: a short line with a date, a time, a handle or "by Name".
+
+    With `names`, a bare name ("Jane Doe", "Jane Doe, Outlet") counts too: right under a headline
+    it is the byline, elsewhere it may as well be a menu item.
+    """
     if word_count(text) > META_MAX_WORDS:
         return False
     return bool(
-        _META.search(text) or metadata.parse_date(text) or metadata.find_byline(text) or _looks_like_name(text)
+        _META.search(text) or metadata.parse_date(text) or metadata.find_byline(text) or (names and looks_like_name(text))
     )
 
 
-def _looks_like_name(text: str) -> bool:
+def looks_like_name(text: str) -> bool:
     """True for "Jane Doe" or "Jane Doe, Outlet Name": a byline without its "By"."""
     name = text.split(",")[0].strip()
     return _PERSON_NAME.fullmatch(name) is not None and not _NOT_NAME_START.match(name)

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 # trafilatura and htmldate log every page they find hard (no main text, odd dates) at WARNING and
 # ERROR; the ingest report already says "no article body found", so keep them to real failures.
-for _name in ("trafilatura", "htmldate", "courlan", "readability"):
+for _name in ("trafilatura", "htmldate", "courlan"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 # libxml2 cuts HTML trees at 256 levels; a tree that gets near it has lost content (see parse_html).

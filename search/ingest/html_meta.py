@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from datetime import date
 from urllib.parse import urljoin, urlparse
 
+from htmldate import find_date
 from lxml import etree
 
 from search.ingest import metadata
@@ -32,6 +33,9 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·•»:]{1,2}\s+|:\s+")
 _TITLE_SEPARATOR_KEPT = re.compile(rf"({_TITLE_SEPARATOR.pattern})")
 SITE_PART_EXTRA_CHARS = 8  # "com", "news", "online" around a site name in a title part
 SITE_PART_MAX_WORDS = 6  # "Kabar tentang Dunia Islam": a site-name part of a title is short
+# Paragraphs longer than a dateline are prose; ones holding a <time> element are datelines.
+DATELINE_MAX_WORDS = 15
+_PROSE_XPATH = "//body//*[self::p or self::li or self::blockquote or self::td or self::dd][not(.//time)]"
 _ISO_DATE = re.compile(r"^\s*((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?")
 
 
@@ -267,14 +271,22 @@ def _iso_prefix(value: str) -> str | None:
     return "-".join(p for p in (year, month, day) if p)
 
 
-def _htmldate(tree: etree._Element, url: str) -> str | None:
-    from htmldate import find_date
+def _without_prose(tree: etree._Element) -> etree._Element:
+    """Return a copy of the page without its prose paragraphs, where dates are mentioned, not stated."""
+    tree = copy.deepcopy(tree)
+    for node in tree.xpath(_PROSE_XPATH):
+        if len(_text(node).split()) > DATELINE_MAX_WORDS:
+            node.drop_tree()
+    return tree
 
+
+def _htmldate(tree: etree._Element, url: str) -> str | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            # extensive_search=False: no guessing from dates and years in the running text.
-            return find_date(copy.deepcopy(tree), extensive_search=False, original_date=True, url=url or None)
+            # extensive_search=False and no prose: htmldate's last resort is any ISO date in the
+            # page text, and a date the article mentions is not the date it was published.
+            return find_date(_without_prose(tree), extensive_search=False, original_date=True, url=url or None)
         except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
             logger.debug("htmldate failed: %s", err)
             return None

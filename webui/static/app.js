@@ -16,10 +16,4 @@ document.addEventListener("DOMContentLoaded", function () {
       if (box) { event.preventDefault(); box.focus(); box.select(); }
     }
   });
-  // "show all" expands long facet lists.
-  document.querySelectorAll("details.show-more").forEach(function (details) {
-    details.addEventListener("toggle", function () {
-      details.closest(".facet").classList.toggle("expanded", details.open);
-    });
-  });
 });
