@@ -173,13 +173,13 @@ class Searcher:
         self.conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
 
     def _where(self, spec: dict, skip: str = "") -> str:
-        clauses = ["fts MATCH :match"] + [sql for name, sql in self.FILTERS.items() if spec.get(name) and name != skip]
+        filters = {"outlet": spec["outlet"], "actor": spec["actor"], "date": spec["date_lo"]}
+        clauses = ["fts MATCH :match"] + [sql for name, sql in self.FILTERS.items() if filters[name] and name != skip]
         return " AND ".join(clauses)
 
     def search(self, spec: dict) -> dict:
-        """Return {"total", "hits", "facets"} for a spec, as Mosaic's search returns them."""
-        params = {"match": spec["fts"], "outlet": spec.get("outlet"), "actor": spec.get("actor"),
-                  "date_lo": spec.get("date_lo"), "date_hi": spec.get("date_hi"), "year": (spec.get("date_lo") or "")[:4]}
+        """Return {"total", "hits", "facets"} for the `fts` part of a spec, as Mosaic's search returns them."""
+        params = dict(spec, year=(spec["date_lo"] or "")[:4])
         source = "FROM fts JOIN docs d ON d.id = fts.rowid"
         total = self.conn.execute(f"SELECT count(*) {source} WHERE {self._where(spec)}", params).fetchone()[0]
         hits = self.conn.execute(f"""
@@ -193,7 +193,7 @@ class Searcher:
             facets[name] = self.conn.execute(f"""
                 SELECT f.value, count(*) AS n {source} JOIN facet f ON f.doc = d.id AND f.kind = '{kind}'
                 WHERE {self._where(spec, skip=name)} GROUP BY f.value ORDER BY n DESC, f.value""", params).fetchall()
-        if spec.get("date_lo") and spec["date_lo"][:4] == spec["date_hi"][:4]:
+        if spec["date_lo"] and spec["date_lo"][:4] == spec["date_hi"][:4]:
             # A date filter within one year facets by month, as Mosaic's does.
             facets["date"] = self.conn.execute(f"""
                 SELECT coalesce(substr(d.date, 1, 7), '{UNDATED}') AS value, count(*) AS n {source}

@@ -5,9 +5,8 @@ two words (AND), a two-word phrase, a field query (author:, title:, or actor: wi
 with one filter (outlet, actor or date range) and a word with two filters. Words come from the
 source texts, names and filter values from the corpus manifest; the same seed gives the same mix.
 
-A spec is a plain dict: `q` is Mosaic's query text and `fts` the FTS5 MATCH expression; `outlet`,
-`actor`, `date_from` and `date_to` are Mosaic's filters, `date_lo`/`date_hi` the same date range as
-ISO days for FTS5.
+A spec is a plain dict: `q`, `outlets`, `actors`, `date_from` and `date_to` are Mosaic's request;
+`fts` holds the same search for FTS5: the MATCH expression and the filters (dates as ISO days).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import json
 import random
 import re
 from collections import Counter
-from itertools import islice
 from pathlib import Path
 
 KINDS = ("common", "rare", "and", "phrase", "field", "filter", "filters")
@@ -52,11 +50,15 @@ def day_range(date_from: str, date_to: str) -> tuple[str, str]:
     return lo, f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
-def spec(kind: str, q: str, fts: str, outlet: str | None = None, actor: str | None = None,
-         dates: tuple[str, str] | None = None) -> dict:
+def spec(kind: str, q: str, match: str, outlet: str | None = None, actor: str | None = None,
+         dates: tuple[str, str] | None = None, actor_in_query: bool = False) -> dict:
+    """Return one search for both engines; an actor is Mosaic's filter unless the query names it."""
     lo, hi = day_range(*dates) if dates else (None, None)
-    return {"kind": kind, "q": q, "fts": fts, "outlet": outlet, "actor": actor,
-            "date_from": dates[0] if dates else None, "date_to": dates[1] if dates else None, "date_lo": lo, "date_hi": hi}
+    return {
+        "kind": kind, "q": q, "outlets": [outlet] if outlet else [], "actors": [actor] if actor and not actor_in_query else [],
+        "date_from": dates[0] if dates else None, "date_to": dates[1] if dates else None,
+        "fts": {"match": match, "outlet": outlet, "actor": actor, "date_lo": lo, "date_hi": hi},
+    }
 
 
 class MixMaker:
@@ -113,7 +115,7 @@ class MixMaker:
                 word = rng.choice(self.title_words)
                 return spec(kind, f"title:{word}", f"title : {word}")
             actor, word = self.actor(), self.middle_word()
-            return spec(kind, f'actor:"{actor}" {word}', word, actor=actor)
+            return spec(kind, f'actor:"{actor}" {word}', word, actor=actor, actor_in_query=True)
         word = self.middle_word()
         choices = {"outlet": lambda: {"outlet": self.outlet()}, "actor": lambda: {"actor": self.actor()},
                    "dates": lambda: {"dates": self.dates()}}
@@ -125,7 +127,7 @@ class MixMaker:
 def make_mix(texts: list[str], manifest: list[dict], count: int, seed: int = 1) -> list[dict]:
     """Return `count` search specs, the kinds taken in turn."""
     maker = MixMaker(texts, manifest, seed)
-    return list(islice((maker.make(KINDS[i % len(KINDS)]) for i in range(count)), count))
+    return [maker.make(KINDS[i % len(KINDS)]) for i in range(count)]
 
 
 def load_manifest(path: Path) -> list[dict]:

@@ -12,19 +12,21 @@ from dataclasses import dataclass
 
 from search.duplicates import cluster_roots
 from search.ingest.fingerprint import unpack
-from search.schema import FACET_ACTORS, FACET_DATE, FACET_OUTLET, FINGERPRINT, VALUE_SEPARATOR
+from search.schema import FACET_ACTORS, FACET_AUTHOR, FACET_DATE, FACET_OUTLET, FINGERPRINT, VALUE_SEPARATOR
 
 UNDATED = "undated"
 UNKNOWN_OUTLET = "(unknown)"
+UNKNOWN_AUTHOR = "(no byline)"
 
 
 @dataclass(frozen=True)
 class FacetTable:
-    """Facet values by docnum: outlet, actors, ISO date ("" when undated)."""
+    """Facet values by docnum: outlet, actors, ISO date ("" when undated), author."""
 
     outlets: list[str]
     actors: list[tuple[str, ...]]
     dates: list[str]
+    authors: list[str]
     clusters: list[int]  # per docnum: the smallest docnum of its near-duplicate cluster
 
     def cluster_members(self, doc: int) -> list[int]:
@@ -56,7 +58,8 @@ class FacetTable:
         actors = [tuple(v.split(VALUE_SEPARATOR)) if v else () for v in column(FACET_ACTORS)]
         outlets = [v or UNKNOWN_OUTLET for v in column(FACET_OUTLET)]
         sketches = [unpack(v) for v in raw_column(FINGERPRINT)]
-        return cls(outlets, actors, column(FACET_DATE), cluster_roots(sketches))
+        authors = [v or UNKNOWN_AUTHOR for v in column(FACET_AUTHOR)]
+        return cls(outlets, actors, column(FACET_DATE), authors, cluster_roots(sketches))
 
 
 _tables: dict[str, FacetTable] = {}
@@ -106,6 +109,7 @@ class Filters:
     date_from: str | None = None
     date_to: str | None = None
     undated: bool = False
+    authors: frozenset[str] = frozenset()
 
     def passes(self, table: FacetTable, doc: int, skip: str = "") -> bool:
         """Whether document `doc` passes every filter except the facet named by `skip`."""
@@ -119,6 +123,8 @@ class Filters:
                 return False
             if self.not_actors and not self.not_actors.isdisjoint(actors):
                 return False
+        if skip != "author" and self.authors and table.authors[doc] not in self.authors:
+            return False
         if skip != "date" and not date_matches(table.dates[doc], self.date_from, self.date_to, self.undated):
             return False
         return True
@@ -131,12 +137,14 @@ def count_facets(table: FacetTable, docs, filters: Filters, date_year: str | Non
     outlet still shows what the other outlets would add. Dates count by year, or by month of
     `date_year` when the date filter lies within that one year.
     """
-    counts = {"outlet": Counter(), "actor": Counter(), "date": Counter()}
+    counts = {"outlet": Counter(), "actor": Counter(), "author": Counter(), "date": Counter()}
     for doc in docs:
         if filters.passes(table, doc, skip="outlet"):
             counts["outlet"][table.outlets[doc]] += 1
         if filters.passes(table, doc, skip="actor"):
             counts["actor"].update(table.actors[doc])
+        if filters.passes(table, doc, skip="author"):
+            counts["author"][table.authors[doc]] += 1
         if filters.passes(table, doc, skip="date"):
             date = table.dates[doc]
             if not date:

@@ -45,6 +45,7 @@ class SearchRequest:
     actors: tuple[str, ...] = ()
     not_outlets: tuple[str, ...] = ()
     not_actors: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     undated: bool = False
@@ -75,7 +76,7 @@ class SearchRequest:
     def filters(self) -> Filters:
         return Filters(
             frozenset(self.outlets), frozenset(self.not_outlets), frozenset(self.actors),
-            frozenset(self.not_actors), self.date_from, self.date_to, self.undated,
+            frozenset(self.not_actors), self.date_from, self.date_to, self.undated, frozenset(self.authors),
         )
 
 
@@ -107,7 +108,7 @@ class SearchResult:
             "sort": r.sort,
             "filters": {
                 "outlet": list(r.outlets), "actor": list(r.actors),
-                "-outlet": list(r.not_outlets), "-actor": list(r.not_actors),
+                "-outlet": list(r.not_outlets), "-actor": list(r.not_actors), "author": list(r.authors),
                 "from": r.date_from, "to": r.date_to, "undated": r.undated,
             },
             "total": self.total,
@@ -410,6 +411,7 @@ def _facet_lists(counts, request: SearchRequest, year: str | None, settings: Set
     return {
         "outlet": entries(counts["outlet"], request.outlets, request.not_outlets),
         "actor": entries(counts["actor"], request.actors, request.not_actors),
+        "author": entries(counts["author"], request.authors),
         "date": dates,
     }
 

@@ -43,7 +43,7 @@ QUERY_FIELDS: dict[str, str] = {
 }
 KEYWORD_FIELDS = ("actor", "comment_actor", "tag")  # values are whole names, resolved via the gazetteer
 SNIPPET_FIELDS = ("body", "comments")
-FACET_OUTLET, FACET_ACTORS, FACET_DATE = "facet_outlet", "facet_actors", "facet_date"
+FACET_OUTLET, FACET_ACTORS, FACET_DATE, FACET_AUTHOR = "facet_outlet", "facet_actors", "facet_date", "facet_author"
 FINGERPRINT = "fingerprint"
 VALUE_SEPARATOR = "\n"
 
@@ -71,6 +71,7 @@ def build_schema() -> Schema:
             FACET_OUTLET: COLUMN(columns.VarBytesColumn()),
             FACET_ACTORS: COLUMN(columns.VarBytesColumn()),
             FACET_DATE: COLUMN(columns.VarBytesColumn()),
+            FACET_AUTHOR: COLUMN(columns.VarBytesColumn()),
             FINGERPRINT: COLUMN(columns.VarBytesColumn()),
         },
     )
@@ -100,6 +101,7 @@ def article_to_document(article: Article) -> dict:
         FACET_OUTLET: article.outlet.encode("utf-8"),
         FACET_ACTORS: VALUE_SEPARATOR.join(article.actors).encode("utf-8"),
         FACET_DATE: (article.date or "").encode("utf-8"),
+        FACET_AUTHOR: article.author.encode("utf-8"),
         FINGERPRINT: pack(article.fingerprint),
     }
 

@@ -16,7 +16,7 @@ def test_search_shape(client):
     assert hit["title"] == "Nagorno-Karabakh: The Multipolar Conflict"
     assert hit["url"] == "https://southfront.org/nagorno-karabakh-the-multipolar-conflict/"
     assert all(set(s) == {"field", "html"} for s in hit["snippets"])
-    assert set(data["facets"]) == {"outlet", "actor", "date"}
+    assert set(data["facets"]) == {"outlet", "actor", "author", "date"}
     for entries in data["facets"].values():
         for entry in entries:
             assert {"value", "count", "selected"} <= set(entry)

@@ -179,3 +179,10 @@ def test_matched_in_says_where_the_query_matched(search):
     assert search("Ukranazi").hits[0]["matched_in"] == ["comments"]
     taiwan = next(h for h in search("Taiwan").hits if h["title"].startswith("The Taiwan"))
     assert taiwan["matched_in"] == ["title", "body"]
+
+
+def test_author_facet_and_filter(search):
+    result = search("Erdogan", authors=("J.Hawk",))
+    assert titles(result) == {SOUTHFRONT}
+    authors = {f["value"]: (f["count"], f["selected"]) for f in result.facets["author"]}
+    assert authors == {"J.Hawk": (1, True), "Drago Bosnic": (1, False), "Selin Aydın": (1, False)}

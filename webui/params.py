@@ -9,7 +9,7 @@ from search.errors import BadQuery
 from search.query import SearchRequest
 
 # URL parameters, in the order they appear in generated links.
-PARAMS = ("q", "in", "outlet", "-outlet", "actor", "-actor", "from", "to", "undated", "sort", "page", "per_page", "collapse")
+PARAMS = ("q", "in", "outlet", "-outlet", "actor", "-actor", "author", "from", "to", "undated", "sort", "page", "per_page", "collapse")
 
 
 def _int(args, name: str, default: int) -> int:
@@ -38,6 +38,7 @@ def request_from_args(args, settings: Settings) -> SearchRequest:
         actors=values("actor"),
         not_outlets=values("-outlet"),
         not_actors=values("-actor"),
+        authors=values("author"),
         date_from=args.get("from", "").strip() or None,
         date_to=args.get("to", "").strip() or None,
         undated=args.get("undated", "") in ("1", "true", "on"),
@@ -58,6 +59,7 @@ def request_to_pairs(request: SearchRequest, settings: Settings) -> list[tuple[s
         pairs.append(("in", request.scope))
     pairs += [("outlet", v) for v in request.outlets] + [("-outlet", v) for v in request.not_outlets]
     pairs += [("actor", v) for v in request.actors] + [("-actor", v) for v in request.not_actors]
+    pairs += [("author", v) for v in request.authors]
     if request.date_from:
         pairs.append(("from", request.date_from))
     if request.date_to:

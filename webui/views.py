@@ -18,6 +18,8 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         entry["toggle_url"] = search_url(r, settings, outlets=toggled(r.outlets, entry["value"]))
     for entry in data["facets"]["actor"]:
         entry["toggle_url"] = search_url(r, settings, actors=toggled(r.actors, entry["value"]))
+    for entry in data["facets"]["author"]:
+        entry["toggle_url"] = search_url(r, settings, authors=toggled(r.authors, entry["value"]))
     for entry in data["facets"]["date"]:
         if entry["value"] == "undated":
             entry["toggle_url"] = search_url(r, settings, undated=not r.undated, date_from=None, date_to=None)
@@ -29,6 +31,7 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
     chips += [{"label": f"not outlet: {v}", "remove_url": search_url(r, settings, not_outlets=toggled(r.not_outlets, v))} for v in r.not_outlets]
     chips += [{"label": f"actor: {v}", "remove_url": search_url(r, settings, actors=toggled(r.actors, v))} for v in r.actors]
     chips += [{"label": f"not actor: {v}", "remove_url": search_url(r, settings, not_actors=toggled(r.not_actors, v))} for v in r.not_actors]
+    chips += [{"label": f"author: {v}", "remove_url": search_url(r, settings, authors=toggled(r.authors, v))} for v in r.authors]
     if r.date_from or r.date_to:
         label = r.date_from if r.date_from == r.date_to else f"{r.date_from or '…'} – {r.date_to or '…'}"
         chips.append({"label": f"date: {label}", "remove_url": search_url(r, settings, date_from=None, date_to=None)})
@@ -39,7 +42,8 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
     for term in data.get("key_terms", []):
         term["url"] = search_url(r, settings, q=f"{r.q} {term['term']}".strip())
     data["chips"] = chips
-    data["clear_url"] = search_url(r, settings, outlets=(), actors=(), not_outlets=(), not_actors=(), date_from=None, date_to=None, undated=False)
+    data["clear_url"] = search_url(r, settings, outlets=(), actors=(), not_outlets=(), not_actors=(), authors=(),
+                                   date_from=None, date_to=None, undated=False)
     data["links"] = {
         "self": search_url(r, settings, page=r.page),
         "prev": search_url(r, settings, page=r.page - 1) if r.page > 1 else None,

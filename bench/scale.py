@@ -1,0 +1,317 @@
+"""Mosaic against SQLite FTS5 on one generated corpus: build time, memory, index size, query latency.
+
+Usage (from the repo root):
+
+    .venv/bin/python bench/scale.py --docs 10000 [--work /tmp/mosaic-bench] [--queries 210] [--seed 1] [--skip-build]
+
+Steps, each engine in its own child process so that peak RSS is the engine's alone:
+
+1. Build the corpus with bench/corpus.py (cached in the work folder by size, seed and JSONL share).
+2. Mosaic: `mosaic index` end to end; then a second pass that only runs ingestion (read_articles)
+   over the same files, to split the build into ingest and indexing.
+3. FTS5: load the same files with a minimal reader (bench/fts5.py), timed per step.
+4. Queries: a fresh process per engine times opening the index plus the first search, runs the
+   query mix (bench/querymix.py) once to warm up, then once more measured. Every search asks for
+   ten hits with snippets and facet counts for outlet, actor and date.
+
+It prints a table whose last lines are the Mosaic/FTS5 ratios, and writes every number, the
+per-query latencies included, to <work>/run-<docs>-s<seed>-j<share>/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import corpus
+import fts5
+import querymix
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WORK = Path("/tmp/mosaic-bench")
+CHILD = "_child"  # first argument of this script when it runs as a child process
+
+
+# --- child processes -------------------------------------------------------------------------------
+
+def run_child(args: list[str], log: Path) -> dict:
+    """Run a command with output to `log`; return its wall time, peak RSS (MB) and exit status."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOSAIC_")}  # defaults only
+    with open(log, "w", encoding="utf-8") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        sys.exit(f"error: {' '.join(map(str, args))} exited with {process.returncode}; see {log}")
+    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "log": str(log)}
+
+
+def run_task(task: str, *args, log: Path) -> dict:
+    """Run one of this script's child tasks; return its report with the process figures added."""
+    report_file = log.with_suffix(".json")
+    process = run_child([sys.executable, str(Path(__file__).resolve()), CHILD, task, str(report_file), *map(str, args)], log)
+    return {**json.loads(report_file.read_text(encoding="utf-8")), "process": process}
+
+
+def task_mosaic_ingest(articles: str) -> dict:
+    """Run Mosaic's ingestion alone over every input file: the ingest share of a build."""
+    from search.config import Settings
+    from search.ingest import Skipped, iter_input_files, read_articles
+    from search.ingest.actors import Gazetteer
+
+    tagging = [0.0]
+    count_mentions = Gazetteer.count_mentions
+
+    def timed_count_mentions(self, text):
+        started = time.perf_counter()
+        try:
+            return count_mentions(self, text)
+        finally:
+            tagging[0] += time.perf_counter() - started
+
+    Gazetteer.count_mentions = timed_count_mentions  # attribute actor tagging without editing the engine
+    settings, articles_read, skipped = Settings(), 0, 0
+    started = time.perf_counter()
+    for path in iter_input_files([Path(articles)]):
+        for item in read_articles(path, settings):
+            skipped += isinstance(item, Skipped)
+            articles_read += not isinstance(item, Skipped)
+    return {"seconds": time.perf_counter() - started, "actor_seconds": tagging[0], "articles": articles_read, "skipped": skipped}
+
+
+def task_fts5_build(articles: str, db: str) -> dict:
+    return fts5.build(Path(articles), Path(db))
+
+
+def task_queries(engine: str, index: str, mix_file: str) -> dict:
+    """Time imports, opening the index with the first search, then a warm-up and a measured pass."""
+    started = time.perf_counter()
+    if engine == "mosaic":
+        from search.config import Settings
+        from search.errors import SearchError
+        from search.query import SearchEngine, SearchRequest
+
+        imported = time.perf_counter()
+        searcher = SearchEngine(Path(index), Settings())
+
+        def search(spec: dict) -> int:
+            request = SearchRequest(q=spec["q"], outlets=tuple(spec["outlets"]), actors=tuple(spec["actors"]),
+                                    date_from=spec["date_from"], date_to=spec["date_to"], per_page=fts5.PAGE_SIZE)
+            return searcher.search(request).total
+        errors = (SearchError,)
+    else:
+        imported = time.perf_counter()
+        searcher = fts5.Searcher(Path(index))
+
+        def search(spec: dict) -> int:
+            return searcher.search(spec["fts"])["total"]
+        errors = (sqlite3.Error,)
+
+    mix = json.loads(Path(mix_file).read_text(encoding="utf-8"))
+    opened = time.perf_counter()
+    search(mix[0])
+    first = time.perf_counter() - opened
+    failures = {}
+    for spec in mix:  # warm-up
+        try:
+            search(spec)
+        except errors as exc:
+            failures[spec["q"]] = str(exc)
+    latencies, totals = [], []
+    for spec in mix:
+        t0 = time.perf_counter()
+        try:
+            totals.append(search(spec))
+        except errors:
+            totals.append(None)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return {"import_ms": (imported - started) * 1000, "open_first_ms": first * 1000,
+            "latencies_ms": latencies, "totals": totals, "errors": failures}
+
+
+TASKS = {"mosaic-ingest": task_mosaic_ingest, "fts5-build": task_fts5_build, "queries": task_queries}
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+def folder_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def mosaic_index_size(index_dir: Path) -> int:
+    """Bytes of the live generation only (older ones are kept beside it for open searchers)."""
+    live = index_dir / (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    return folder_size(live)
+
+
+def percentile(values: list[float], pct: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1] if len(values) > 1 else values[0]
+
+
+def latency_summary(latencies: list[float]) -> dict:
+    return {"p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "max_ms": max(latencies),
+            "mean_ms": statistics.fmean(latencies)}
+
+
+def engine_version() -> dict:
+    """The commit the engine was measured at, and whether the working tree had changes."""
+    def git(*args):
+        result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return result.stdout.strip() if result.returncode == 0 else ""
+    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "search"))}
+
+
+def prepare_corpus(work: Path, docs: int, seed: int, share: float) -> tuple[Path, dict]:
+    folder = work / f"corpus-{docs}-s{seed}-j{share:g}"
+    description = corpus.cached_corpus(docs, folder, seed, share)
+    if description is None:
+        print(f"building the corpus ({docs} articles) in {folder} …", file=sys.stderr)
+        description = corpus.build_corpus(docs, folder, seed, share)
+    return folder, description
+
+
+def build_both(run: Path, articles: Path) -> dict:
+    """Build both indexes from scratch; return the build figures of each engine."""
+    index_dir, db = run / "mosaic-index", run / "fts5.sqlite"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    print("Mosaic: mosaic index …", file=sys.stderr)
+    build = run_child([sys.executable, "-m", "search", "index", str(articles), "--index-dir", str(index_dir)],
+                      run / "mosaic-index.log")
+    summary = next((line for line in Path(build["log"]).read_text(encoding="utf-8").splitlines() if line.startswith("indexed ")), "")
+    print("Mosaic: ingestion alone …", file=sys.stderr)
+    ingest = run_task("mosaic-ingest", articles, log=run / "mosaic-ingest.log")
+    print("FTS5: load …", file=sys.stderr)
+    loaded = run_task("fts5-build", articles, db, log=run / "fts5-build.log")
+    return {
+        "mosaic": {"seconds": build["seconds"], "peak_rss_mb": build["peak_rss_mb"], "summary": summary,
+                   "indexed": int(summary.split()[1].rstrip(",")) if summary else None,
+                   "ingest_seconds": ingest["seconds"], "actor_seconds": ingest["actor_seconds"],
+                   "index_bytes": mosaic_index_size(index_dir)},
+        "fts5": {"seconds": loaded["process"]["seconds"], "peak_rss_mb": loaded["process"]["peak_rss_mb"],
+                 "indexed": loaded["docs"], "steps": loaded["steps"], "index_bytes": db.stat().st_size},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == [CHILD]:
+        task, report_file, *args = argv[1:]
+        Path(report_file).write_text(json.dumps(TASKS[task](*args)), encoding="utf-8")
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--docs", type=int, required=True, help="corpus size in articles")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
+    parser.add_argument("--queries", type=int, default=210, help="searches in the measured mix (default 210)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--jsonl-share", type=float, default=0.3)
+    parser.add_argument("--skip-build", action="store_true", help="reuse the indexes (and build figures) of the last run")
+    args = parser.parse_args(argv)
+
+    folder, description = prepare_corpus(args.work, args.docs, args.seed, args.jsonl_share)
+    run = args.work / f"run-{args.docs}-s{args.seed}-j{args.jsonl_share:g}"
+    run.mkdir(parents=True, exist_ok=True)
+    results_file = run / "results.json"
+    if args.skip_build:
+        if not results_file.exists():
+            sys.exit(f"error: --skip-build needs an earlier run in {run}\nhint: run once without --skip-build")
+        builds = json.loads(results_file.read_text(encoding="utf-8"))["build"]
+    else:
+        builds = build_both(run, folder / "articles")
+
+    manifest = querymix.load_manifest(folder / "manifest.jsonl")
+    texts = [" ".join(paragraphs) for articles in corpus.load_source().articles.values() for _, paragraphs in articles]
+    mix = querymix.make_mix(texts, manifest, args.queries, args.seed)
+    mix_file = run / "queries.json"
+    mix_file.write_text(json.dumps(mix, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    searches = {}
+    for engine, index in (("mosaic", run / "mosaic-index"), ("fts5", run / "fts5.sqlite")):
+        print(f"{engine}: {len(mix)} searches, warm-up then measured …", file=sys.stderr)
+        searches[engine] = run_task("queries", engine, index, mix_file, log=run / f"{engine}-queries.log")
+
+    results = {
+        "docs": args.docs, "seed": args.seed, "queries": len(mix), "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "engine": engine_version(), "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                                "sqlite": sqlite3.sqlite_version},
+        "corpus": description, "build": builds,
+        "search": {engine: {**latency_summary(s["latencies_ms"]), "import_ms": s["import_ms"], "open_first_ms": s["open_first_ms"],
+                            "peak_rss_mb": s["process"]["peak_rss_mb"], "errors": s["errors"]}
+                   for engine, s in searches.items()},
+        "per_query": [{"kind": spec["kind"], "q": spec["q"], **{f"{e}_ms": searches[e]["latencies_ms"][i] for e in searches},
+                       **{f"{e}_total": searches[e]["totals"][i] for e in searches}} for i, spec in enumerate(mix)],
+    }
+    results["ratios"] = ratios(results)
+    results_file.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(report(results, results_file))
+    return 0
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+def ratios(results: dict) -> dict:
+    m, f = results["build"]["mosaic"], results["build"]["fts5"]
+    sm, sf = results["search"]["mosaic"], results["search"]["fts5"]
+    return {"build time": m["seconds"] / f["seconds"], "query p50": sm["p50_ms"] / sf["p50_ms"],
+            "query p95": sm["p95_ms"] / sf["p95_ms"], "index size": m["index_bytes"] / f["index_bytes"]}
+
+
+def report(results: dict, results_file: Path) -> str:
+    """Return the printed table: builds, searches, latency per query kind, then the ratios."""
+    c, m, f = results["corpus"], results["build"]["mosaic"], results["build"]["fts5"]
+    sm, sf = results["search"]["mosaic"], results["search"]["fts5"]
+    docs = results["docs"]
+    steps = f["steps"]
+    rows = [
+        ("build, end to end (s)", f"{m['seconds']:.1f}", f"{f['seconds']:.1f}"),
+        ("  docs/s", f"{docs / m['seconds']:.0f}", f"{docs / f['seconds']:.0f}"),
+        ("  read + extract (s)", f"{m['ingest_seconds'] - m['actor_seconds']:.1f}", f"{steps['read']:.1f}"),
+        ("  actor tagging (s)", f"{m['actor_seconds']:.1f}", f"{steps['actors']:.1f}"),
+        ("  index + commit (s)", f"{m['seconds'] - m['ingest_seconds']:.1f}", f"{steps['insert'] + steps['optimize']:.1f}"),
+        ("build peak RSS (MB)", f"{m['peak_rss_mb']:.0f}", f"{f['peak_rss_mb']:.0f}"),
+        ("docs indexed", str(m["indexed"]), str(f["indexed"])),
+        ("index size (MB)", f"{m['index_bytes'] / 1e6:.1f}", f"{f['index_bytes'] / 1e6:.1f}"),
+        ("imports, fresh process (ms)", f"{sm['import_ms']:.0f}", f"{sf['import_ms']:.0f}"),
+        ("open + first query (ms)", f"{sm['open_first_ms']:.0f}", f"{sf['open_first_ms']:.1f}"),
+        ("query p50 (ms)", f"{sm['p50_ms']:.1f}", f"{sf['p50_ms']:.1f}"),
+        ("query p95 (ms)", f"{sm['p95_ms']:.1f}", f"{sf['p95_ms']:.1f}"),
+        ("query max (ms)", f"{sm['max_ms']:.1f}", f"{sf['max_ms']:.1f}"),
+        ("search peak RSS (MB)", f"{sm['peak_rss_mb']:.0f}", f"{sf['peak_rss_mb']:.0f}"),
+        ("search errors", str(len(sm["errors"])), str(len(sf["errors"]))),
+    ]
+    lines = [
+        f"Mosaic vs SQLite FTS5: {docs} docs ({c['dump']} page dumps, {c['jsonl']} JSONL records, {c['syndicated']} "
+        f"syndicated copies; {c['bytes'] / 1e6:.1f} MB), seed {results['seed']}, {results['queries']} queries, "
+        f"{results['machine']['cpus']} CPUs, engine {results['engine']['commit']}{' (modified)' if results['engine']['dirty'] else ''}",
+        "",
+        f"{'':30}{'Mosaic':>12}{'SQLite FTS5':>14}",
+        *(f"{label:30}{a:>12}{b:>14}" for label, a, b in rows),
+        "",
+        f"{'query kind':14}{'Mosaic p50 / p95 ms':>22}{'FTS5 p50 / p95 ms':>22}{'median hits M / F':>20}",
+    ]
+    for kind in querymix.KINDS:
+        rows = [q for q in results["per_query"] if q["kind"] == kind]
+        if not rows:
+            continue
+        cells = []
+        for engine in ("mosaic", "fts5"):
+            ms = [q[f"{engine}_ms"] for q in rows]
+            cells.append(f"{percentile(ms, 50):.1f} / {percentile(ms, 95):.1f}")
+        hits = [statistics.median([q[f"{e}_total"] or 0 for q in rows]) for e in ("mosaic", "fts5")]
+        lines.append(f"{kind:14}{cells[0]:>22}{cells[1]:>22}{f'{hits[0]:g} / {hits[1]:g}':>20}")
+    lines += ["", f"results: {results_file}", "Mosaic/FTS5 ratios:"]
+    lines += [f"  {name:12} {value:6.1f}x" for name, value in results["ratios"].items()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
