@@ -102,6 +102,20 @@ def snippet(analyzer, text: str, terms: QueryTerms, top: int = 2) -> str:
     return " ".join(MarkFormatter().format(best).split())
 
 
+def mark_all(analyzer, text: str, terms: QueryTerms) -> str:
+    """Return the whole of `text` HTML-escaped, with every match marked."""
+    if not terms:
+        return html.escape(text, quote=False)
+    out, at = [], 0
+    for token in mark_tokens(analyzer, text, terms):
+        if token.matched:
+            out.append(html.escape(text[at : token.startchar], quote=False))
+            out.append("<mark>" + html.escape(text[token.startchar : token.endchar], quote=False) + "</mark>")
+            at = token.endchar
+    out.append(html.escape(text[at:], quote=False))
+    return "".join(out)
+
+
 def matches(analyzer, text: str, terms: QueryTerms) -> bool:
     return bool(terms and text) and any(t.matched for t in mark_tokens(analyzer, text, terms))
 

@@ -21,7 +21,7 @@ from whoosh import query as wq
 from search.article import Article
 from search.config import Settings
 from search.errors import BadQuery, NotFound
-from search.highlight import lead, matches, query_terms, snippet
+from search.highlight import lead, mark_all, matches, query_terms, snippet
 from search.facets import UNDATED, Filters, count_facets, date_bounds, facet_table
 from search.indexer import current_generation, open_index
 from search.parsing import OPERATORS, parse_query
@@ -175,16 +175,7 @@ class SearchEngine:
             year = _single_year(request)
             counts = count_facets(m.table, m.matched, request.filters(), year)
             start = (request.page - 1) * request.per_page
-            need = max(start + request.per_page, KEY_TERM_DOCS)
-            listed = None
-            if request.collapse:
-                listed = len({m.table.clusters[d] for d in m.kept})
-            if listed is not None and listed < len(m.kept):
-                ranked = _collapse(self._ranked(m, request, 3 * need + 20), m.table)
-                if len(ranked) < min(need, listed):
-                    ranked = _collapse(self._ranked(m, request, None), m.table)
-            else:
-                ranked = self._ranked(m, request, need)
+            ranked, listed = self._listing(m, request, max(start + request.per_page, KEY_TERM_DOCS))
             page = ranked[start : start + request.per_page]
             hits = self._hits(m.searcher, m.parsed, [d for d, _ in page], dict(page))
             for hit, (doc, _) in zip(hits, page):
@@ -205,6 +196,34 @@ class SearchEngine:
             did_you_mean=suggestion, key_terms=[{"term": t, "weight": w} for t, w in key_terms],
             listed=listed,
         )
+
+    def _listing(self, m: _Match, request: SearchRequest, need: int):
+        """Return the first `need` entries of the result list as shown (near-duplicates collapsed
+        unless the request says otherwise) and the length of the whole list (None: not collapsed)."""
+        if not request.collapse:
+            return self._ranked(m, request, need), None
+        listed = len({m.table.clusters[d] for d in m.kept})
+        if listed == len(m.kept):
+            return self._ranked(m, request, need), listed
+        ranked = _collapse(self._ranked(m, request, 3 * need + 20), m.table)
+        if len(ranked) < min(need, listed):
+            ranked = _collapse(self._ranked(m, request, None), m.table)
+        return ranked, listed
+
+    def neighbours(self, request: SearchRequest, article_id: str) -> dict:
+        """Return the ids of the results before and after an article in a search's result list."""
+        request = request.validate(self.settings)
+        with self._match(request) as m:
+            ranked, _ = self._listing(m, request, (request.page + 1) * request.per_page + 1)
+            ids = [m.searcher.stored_fields(d)["id"] for d, _ in ranked]
+        if article_id not in ids:
+            return {"previous": None, "next": None, "position": None}
+        at = ids.index(article_id)
+        return {
+            "previous": ids[at - 1] if at > 0 else None,
+            "next": ids[at + 1] if at + 1 < len(ids) else None,
+            "position": at + 1,
+        }
 
     def _ranked(self, m: _Match, request: SearchRequest, limit: int | None) -> list[tuple[int, float | None]]:
         """Return up to `limit` (docnum, score) pairs of the kept documents in the requested order."""
@@ -311,6 +330,19 @@ class SearchEngine:
             text = searcher.stored_fields(docnum).get("body", "")
             results = searcher.more_like(docnum, "body", text=text, top=top, numterms=MORE_LIKE_TERMS)
             return [dict(_summary(hit.fields()), score=round(hit.score, 4)) for hit in results]
+
+    def highlight_article(self, article: Article, q: str, scope: str = "all") -> dict:
+        """Return the article's body paragraphs and comment texts as HTML with the query marked."""
+        _, ix = self._open()
+        parsed = parse_query(q, scope if scope in SCOPES else "all", ix.schema, self.settings)
+        with ix.searcher() as searcher:
+            body_terms = query_terms(parsed, searcher.reader(), "body")
+            comment_terms = query_terms(parsed, searcher.reader(), "comments")
+        body_analyzer, comment_analyzer = ix.schema["body"].analyzer, ix.schema["comments"].analyzer
+        return {
+            "body": [mark_all(body_analyzer, p, body_terms) for p in article.body.split("\n\n") if p.strip()],
+            "comments": [[mark_all(comment_analyzer, p, comment_terms) for p in c.text.split("\n\n")] for c in article.comments],
+        }
 
     def article(self, article_id: str) -> Article:
         """Return one article by id; raise NotFound when the index has no such id."""

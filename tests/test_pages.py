@@ -57,3 +57,27 @@ def test_no_inline_scripts_or_handlers(client):
     html = client.get("/?q=Erdogan").get_data(as_text=True)
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_article_page_marks_the_query_and_links_neighbours(client):
+    data = client.get("/api/search?q=Erdogan&sort=newest").get_json()
+    ids = [h["id"] for h in data["hits"]]
+    back = "/?q=Erdogan&sort=newest"
+    html = client.get(f"/articles/{ids[1]}", query_string={"back": back}).get_data(as_text=True)
+    assert "<mark>Erdogan’s</mark>" in html or "<mark>Erdogan</mark>" in html
+    assert f'href="/articles/{ids[0]}?back=' in html and 'rel="prev"' in html
+    assert f'href="/articles/{ids[2]}?back=' in html and 'rel="next"' in html
+    assert "result 2" in html
+
+
+def test_article_page_marks_comments_and_still_escapes(client):
+    hit = client.get("/api/search?q=Mallory").get_json()["hits"][0]
+    html = client.get(f"/articles/{hit['id']}", query_string={"back": "/?q=alert"}).get_data(as_text=True)
+    assert "&lt;script&gt;<mark>alert</mark>(" in html
+    assert "<script>alert" not in html
+
+
+def test_article_page_ignores_a_foreign_back_link(client):
+    hit = client.get("/api/search?q=Multipolar").get_json()["hits"][0]
+    html = client.get(f"/articles/{hit['id']}", query_string={"back": "https://evil.example/"}).get_data(as_text=True)
+    assert "evil.example" not in html and "<mark>" not in html

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from flask import Blueprint, render_template, request
+from werkzeug.datastructures import MultiDict
 
 from search.errors import BadQuery, IndexMissing
 from search.query import SCOPES, SORTS
@@ -36,7 +39,22 @@ def article_page(article_id: str):
     article = engine().article(article_id)
     back = request.args.get("back", "")
     back_url = back if back.startswith("/?") or back == "/" else "/"
-    mentions = [m for m in article.actor_mentions if m.body_count or m.comment_count]
-    similar = engine().more_like(article_id)
-    return render_template("article.html", article=article, mentions=mentions, back_url=back_url, similar=similar,
-                           paragraphs=[p for p in article.body.split("\n\n") if p.strip()])
+    context = {"article": article, "back_url": back_url, "similar": engine().more_like(article_id),
+               "mentions": [m for m in article.actor_mentions if m.body_count or m.comment_count],
+               "neighbours": None, "marked": None}
+    search_request = _request_from_url(back_url)
+    if search_request is not None:
+        context["neighbours"] = engine().neighbours(search_request, article_id)
+        if search_request.q.strip():
+            context["marked"] = engine().highlight_article(article, search_request.q, search_request.scope)
+    return render_template("article.html", **context)
+
+
+def _request_from_url(url: str):
+    """Return the search a results-page URL describes, or None when there is none or it is bad."""
+    if not url.startswith("/?"):
+        return None
+    try:
+        return request_from_args(MultiDict(parse_qsl(url[2:], keep_blank_values=True)), settings())
+    except BadQuery:
+        return None
