@@ -204,5 +204,9 @@ def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
         except SearchError as exc:
             _fail(exc)
     app = create_app({"SETTINGS": settings})
+    with app.app_context():
+        from webui.engine import engine
+
+        engine().warm()  # the first visitor should not wait for the facet table and gazetteer
     click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  (Ctrl+C stops)")
     waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="mosaic")

@@ -156,6 +156,10 @@ class SearchEngine:
                 self._generation = current_generation(self.index_dir)
             return self._generation, self._index
 
+    def warm(self) -> None:
+        """Open the index and load what the first query would (facet table, gazetteer, vocabulary)."""
+        self.search(SearchRequest(q="warm OR up", per_page=1))
+
     @contextmanager
     def _match(self, request: SearchRequest):
         request = request.validate(self.settings)

@@ -81,3 +81,13 @@ def test_article_page_ignores_a_foreign_back_link(client):
     hit = client.get("/api/search?q=Multipolar").get_json()["hits"][0]
     html = client.get(f"/articles/{hit['id']}", query_string={"back": "https://evil.example/"}).get_data(as_text=True)
     assert "evil.example" not in html and "<mark>" not in html
+
+
+def test_date_histogram_bars_link_to_their_period(client):
+    html = client.get("/").get_data(as_text=True)
+    bars = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)"><rect class="bar', html)
+    assert [label for _, label in bars] == ["2023: 3 articles", "2024: 2 articles"]
+    assert bars[0][0] == "/?from=2023&amp;to=2023"
+    html = client.get("/?from=2023&to=2023").get_data(as_text=True)
+    labels = re.findall(r'aria-label="([^"]+)"><rect class="bar', html)
+    assert labels == ["2023-05: 1 article", "2023-08: 1 article", "2023-10: 1 article"]

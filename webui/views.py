@@ -41,6 +41,7 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         data["did_you_mean"]["url"] = search_url(r, settings, q=data["did_you_mean"]["query"])
     for term in data.get("key_terms", []):
         term["url"] = search_url(r, settings, q=f"{r.q} {term['term']}".strip())
+    data["histogram"] = date_histogram(data["facets"]["date"])
     data["chips"] = chips
     data["clear_url"] = search_url(r, settings, outlets=(), actors=(), not_outlets=(), not_actors=(), authors=(),
                                    date_from=None, date_to=None, undated=False)
@@ -58,3 +59,28 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
 def _with_format(url: str, fmt: str) -> str:
     query = url[1:]  # "/?a=b" → "?a=b"
     return (query + "&" if query else "?") + f"format={fmt}"
+
+
+HISTOGRAM_WIDTH, HISTOGRAM_HEIGHT, HISTOGRAM_GAP = 240, 64, 2
+HISTOGRAM_MAX_BAR = 32  # a few bars stay bars, not blocks
+
+
+def date_histogram(dates: list[dict]) -> dict | None:
+    """Return bars (geometry, label, link) for the dated entries of the date facet, oldest first."""
+    dated = sorted((e for e in dates if e["value"] != "undated"), key=lambda e: e["value"])
+    if not dated:
+        return None
+    top = max(e["count"] for e in dated) or 1
+    width = min(HISTOGRAM_WIDTH / len(dated), HISTOGRAM_MAX_BAR)
+    bars = []
+    for i, entry in enumerate(dated):
+        height = max(2.0, HISTOGRAM_HEIGHT * entry["count"] / top)
+        noun = "article" if entry["count"] == 1 else "articles"
+        bars.append({
+            "x": round(i * width + HISTOGRAM_GAP / 2, 2), "width": round(max(1.0, width - HISTOGRAM_GAP), 2),
+            "y": round(HISTOGRAM_HEIGHT - height, 2), "height": round(height, 2),
+            "label": f"{entry['value']}: {entry['count']} {noun}", "url": entry["toggle_url"],
+            "selected": entry["selected"], "value": entry["value"],
+        })
+    return {"width": HISTOGRAM_WIDTH, "height": HISTOGRAM_HEIGHT, "bars": bars,
+            "first": dated[0]["value"], "last": dated[-1]["value"]}

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 # A commenter's name line: one to four words, no sentence punctuation, no link.
 _NAME_LINE = re.compile(r"[\w][\w.'’_-]*(?: [\w][\w.'’_-]*){0,3}")
 _NAME_MAX_CHARS = 40
+# WordPress and many themes head each comment with "<name> says:" (or the local equivalent).
+_SAYS_LINE = re.compile(
+    r"(?P<name>\S.{0,39}?)\s+(?:says|said|wrote|dice|disse|escreveu|schreibt|scrive|écrit|berkata|пишет|говорит)\s*:?",
+    re.IGNORECASE,
+)
+
+
+def says_author(text: str) -> str:
+    """Return the commenter a "<name> says:" line names, or ""."""
+    match = _SAYS_LINE.fullmatch(text)
+    return match.group("name") if match else ""
 
 
 def is_name_line(text: str) -> bool:
@@ -27,7 +38,8 @@ def is_name_line(text: str) -> bool:
 def split_comments(lines: list["Line"]) -> list[Comment]:
     """Return the comments in a comment section (its lines from the opening marker on).
 
-    A new comment starts at a commenter's name line followed by text in the same group, or after
+    A new comment starts at a "<name> says:" line, at a commenter's name line followed by text in
+    the same group, or after
     a double blank line (copied pages separate comments by one, paragraphs within one by a single
     blank). Widget chrome (sort order, reply links, forms) is dropped.
     """
@@ -43,6 +55,10 @@ def split_comments(lines: list["Line"]) -> list[Comment]:
 
     for i, line in enumerate(kept):
         following = kept[i + 1] if i + 1 < len(kept) else None
+        if says_author(line.text):
+            close()
+            author = says_author(line.text)
+            continue
         if is_name_line(line.text) and following is not None and following.gap < 2 and not is_name_line(following.text):
             close()
             author = line.text
