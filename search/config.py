@@ -23,6 +23,7 @@ class Settings:
     max_per_page: int = _setting(100, "MOSAIC_MAX_PER_PAGE", "Largest page size a request may ask for.")
     max_page: int = _setting(1000, "MOSAIC_MAX_PAGE", "Highest page number a request may ask for.")
     max_query_chars: int = _setting(1000, "MOSAIC_MAX_QUERY_CHARS", "Longest query text accepted.")
+    query_timeout: float = _setting(5.0, "MOSAIC_QUERY_TIMEOUT", "Seconds a query may run before it is stopped with an error.")
     facet_size: int = _setting(10, "MOSAIC_FACET_SIZE", "Facet values shown before 'show more'.")
     host: str = _setting("127.0.0.1", "MOSAIC_HOST", "Address `mosaic serve` listens on.")
     port: int = _setting(8000, "MOSAIC_PORT", "Port `mosaic serve` listens on.")

@@ -34,3 +34,9 @@ class NotFound(SearchError):
     """A requested article id is not in the index."""
 
     code = "not_found"
+
+
+class QueryTimeout(BadQuery):
+    """A query ran past the time limit and was stopped (reported like a bad query: 400)."""
+
+    code = "query_timeout"

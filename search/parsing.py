@@ -14,6 +14,9 @@ from search.ingest.actors import load_gazetteer
 from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+# Bounds that keep one query from tying up a worker (each field of a scope counts as a term).
+MAX_QUERY_TERMS = 256
+MAX_WILDCARD_WORDS = 2000
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]+):(?=\S)")
 
@@ -62,7 +65,40 @@ def parse_query(q: str, scope: str, schema, settings: Settings) -> wq.Query:
     parsed = _resolve_actor_terms(parsed, settings)
     if parsed is wq.NullQuery:
         raise BadQuery("query has no searchable words", hint="stop words like 'the' are not indexed")
+    _check_cost(parsed)
     return parsed
+
+
+def _check_cost(q: wq.Query) -> None:
+    """Refuse queries whose cost grows with the whole vocabulary rather than with the hits."""
+    terms = 0
+    for node in _walk(q):
+        if isinstance(node, (wq.Wildcard, wq.Prefix)):
+            text = node.text
+            if text[:1] in ("*", "?"):
+                raise BadQuery(f"a wildcard cannot start a word ({text!r})", hint="put at least one letter before * or ?")
+        if isinstance(node, (wq.Term, wq.MultiTerm, wq.Phrase)):
+            terms += 1
+    if terms > MAX_QUERY_TERMS:
+        raise BadQuery(f"query has {terms} terms; the limit is {MAX_QUERY_TERMS}", hint="split it into smaller searches")
+
+
+def check_expansion(q: wq.Query, reader) -> None:
+    """Refuse a wildcard that matches too many words in this index to search them all quickly."""
+    for node in _walk(q):
+        if isinstance(node, wq.MultiTerm) and not isinstance(node, wq.Every):
+            for n, _ in enumerate(node._btexts(reader), start=1):
+                if n > MAX_WILDCARD_WORDS:
+                    raise BadQuery(
+                        f"{node.text!r} matches more than {MAX_WILDCARD_WORDS} words",
+                        hint="add letters before the wildcard",
+                    )
+
+
+def _walk(q: wq.Query):
+    yield q
+    for child in q.children():
+        yield from _walk(child)
 
 
 def _resolve_actor_terms(q: wq.Query, settings: Settings) -> wq.Query:

@@ -20,11 +20,11 @@ from whoosh import query as wq
 
 from search.article import Article
 from search.config import Settings
-from search.errors import BadQuery, NotFound
+from search.errors import BadQuery, NotFound, QueryTimeout
 from search.highlight import lead, mark_all, matches, query_terms, snippet
 from search.facets import UNDATED, Filters, count_facets, date_bounds, facet_table
 from search.indexer import current_generation, open_index
-from search.parsing import OPERATORS, parse_query
+from search.parsing import OPERATORS, check_expansion, parse_query
 from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article
 from search.vocabulary import vocabulary_for, words_of
 
@@ -167,7 +167,8 @@ class SearchEngine:
         parsed = parse_query(request.q, request.scope, ix.schema, self.settings)
         with ix.searcher() as searcher:
             table = facet_table(str(generation), searcher.reader())
-            matched = list(searcher.docs_for_query(parsed))
+            check_expansion(parsed, searcher.reader())
+            matched = _matching_docs(searcher, parsed, self.settings.query_timeout)
             filters = request.filters()
             kept = [doc for doc in matched if filters.passes(table, doc)]
             yield _Match(searcher, generation, table, parsed, matched, kept)
@@ -356,6 +357,19 @@ class SearchEngine:
         if stored is None:
             raise NotFound(f"no article with id {article_id!r}")
         return document_to_article(stored)
+
+
+def _matching_docs(searcher, parsed: wq.Query, timeout: float) -> list[int]:
+    """Return every matching docnum; raise QueryTimeout when that takes longer than `timeout`."""
+    deadline = time.perf_counter() + timeout
+    docs = []
+    for n, doc in enumerate(searcher.docs_for_query(parsed)):
+        docs.append(doc)
+        if n % 4096 == 4095 and time.perf_counter() > deadline:
+            break
+    if time.perf_counter() > deadline:
+        raise QueryTimeout(f"the query ran longer than {timeout:g}s and was stopped", hint="make it more specific")
+    return docs
 
 
 def _collapse(ranked: list[tuple[int, float | None]], table) -> list[tuple[int, float | None]]:

@@ -186,3 +186,32 @@ def test_author_facet_and_filter(search):
     assert titles(result) == {SOUTHFRONT}
     authors = {f["value"]: (f["count"], f["selected"]) for f in result.facets["author"]}
     assert authors == {"J.Hawk": (1, True), "Drago Bosnic": (1, False), "Selin Aydın": (1, False)}
+
+
+@pytest.mark.parametrize(
+    "q, message",
+    [("*stan", "cannot start a word"), ("?ussia", "cannot start a word"), (" OR ".join(f"w{n}" for n in range(100)), "the limit is 256")],
+)
+def test_costly_queries_are_refused(search, q, message):
+    with pytest.raises(BadQuery, match=re.escape(message)):
+        search(q)
+
+
+def test_wildcard_matching_too_many_words_is_refused(search, monkeypatch):
+    import search.parsing as parsing
+
+    monkeypatch.setattr(parsing, "MAX_WILDCARD_WORDS", 3)
+    with pytest.raises(BadQuery, match="matches more than 3 words"):
+        search("a*")
+    assert search("Karabak*").total == 2
+
+
+def test_slow_query_is_stopped(corpus_settings):
+    from dataclasses import replace as copy_with
+
+    from search.errors import QueryTimeout
+    from search.query import SearchEngine
+
+    engine = SearchEngine(corpus_settings.index_dir, copy_with(corpus_settings, query_timeout=-1.0))
+    with pytest.raises(QueryTimeout, match="was stopped"):
+        engine.search(SearchRequest(q="russia OR turkey OR nato"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from search.article import Comment
 from search.ingest import metadata, patterns
-from search.ingest.comments import says_author, split_comments
+from search.ingest.comments import find_section_end, says_author, split_comments
 from search.ingest.dump_features import LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, looks_like_name, score_lines
 
 # How far into a dump the title, byline and tag lines may sit.
@@ -175,7 +175,7 @@ def extract_dump(text: str) -> DumpParts:
         (i for i in range(end, len(lines)) if patterns.is_comment_start(lines[i].text) or says_author(lines[i].text)), None
     )
     if comment_start is not None:
-        parts.comments = split_comments(lines[comment_start:])
+        parts.comments = split_comments(lines[comment_start : find_section_end(lines, comment_start)])
 
     # 5. Tag lines also follow the body ("Tags: Taiwan, China"); only explicitly labelled ones.
     if not parts.tags:
