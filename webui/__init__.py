@@ -13,6 +13,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(SETTINGS=Settings.from_env(), JSON_SORT_KEYS=False)
     if test_config:
         app.config.update(test_config)
+    # No redirects for odd slashes: an API client gets a 404 in the JSON error shape instead.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 

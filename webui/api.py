@@ -7,12 +7,18 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from search.errors import BadQuery
 from search.export import FORMATS, iter_export
 from webui.engine import engine, settings
+from webui.openapi import openapi_document
 from webui.params import request_from_args
 from webui.views import decorate_result
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.get("/search")

@@ -17,6 +17,7 @@ _NAME_MAX_CHARS = 40
 # A comment section is over at a run of this many widget or menu lines (the page footer), a menu
 # line being at most FOOTER_LABEL_WORDS words with no sentence punctuation.
 FOOTER_RUN = 4
+MIN_COMMENT_META = 2
 FOOTER_LABEL_WORDS = 5
 _SENTENCE_END = re.compile(r"[.!?…。！？:)\"”’]$")
 # WordPress and many themes head each comment with "<name> says:" (or the local equivalent).
@@ -73,6 +74,17 @@ def _is_text(text: str) -> bool:
 def _opens_comment(lines: list["Line"], i: int) -> bool:
     """True for a commenter's name line: a name followed by the comment's text."""
     return is_name_line(lines[i].text) and i + 1 < len(lines) and _is_text(lines[i + 1].text)
+
+
+def has_comments(lines: list["Line"]) -> bool:
+    """True when a comment section shows a list of comments, not only a form or a "Comments" link:
+    a "<name> says:" line, a marker only comment lists carry, or per-comment reply or date lines."""
+    meta = 0
+    for line in lines:
+        if says_author(line.text) or patterns.is_comment_list(line.text):
+            return True
+        meta += patterns.is_comment_meta(line.text)
+    return meta >= MIN_COMMENT_META
 
 
 def split_comments(lines: list["Line"]) -> list[Comment]:

@@ -8,17 +8,14 @@ phrases that page chrome always uses; this module reads those.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from search.article import Comment
 from search.ingest import metadata, patterns
-from search.ingest.comments import find_section_end, says_author, split_comments
+from search.ingest.comments import find_section_end, has_comments, says_author, split_comments
 from search.ingest.dump_features import LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, looks_like_name, score_lines
 
-# How far into a dump the title, byline and tag lines may sit.
-HEAD_LINES = 60
 # The headline search: how far above the body it looks, and what each cue is worth (see find_title).
 # Calibrated on extraction-dev against each page's <h1> and og:title: the headline is found on 65
 # of 91 pages (32 with the first version); each value sits in a range where that count is flat.
@@ -67,11 +64,6 @@ def split_lines(text: str) -> list[Line]:
         else:
             gap += 1
     return lines
-
-
-def is_prose(line: Line) -> bool:
-    """True for a line that reads like article text: long enough and punctuated like sentences."""
-    return line.words >= 20 or (line.words >= 8 and re.search(r"[.!?…:;\"”’)]$", line.text) is not None)
 
 
 def looks_like_title(text: str) -> bool:
@@ -157,10 +149,12 @@ def extract_dump(text: str) -> DumpParts:
             parts.author, byline_at = author, i
             break
     header_end = max(x for x in (title_at, byline_at, -1) if x is not None)
-    for line in lines[: max(begin, header_end + 1) + DATELINE_REACH]:
-        if not parts.date:
-            parts.date = metadata.date_from_line(line.text)
-        if not parts.tags and line.words <= 40:
+    # The dateline under the headline wins over one in a ticker or sidebar higher up.
+    top = lines[: max(begin, header_end + 1) + DATELINE_REACH]
+    for line in top[head_from:] + top[:head_from]:
+        parts.date = parts.date or metadata.date_from_line(line.text)
+    for line in top:
+        if not parts.tags and line.words <= 40 and not is_meta_line(line.text):
             parts.tags = metadata.tags_from_line(line.text)
 
     # 3. The body proper: the best run after the header, now that the author's bio box is known.
@@ -175,7 +169,8 @@ def extract_dump(text: str) -> DumpParts:
         (i for i in range(end, len(lines)) if patterns.is_comment_start(lines[i].text) or says_author(lines[i].text)), None
     )
     if comment_start is not None:
-        parts.comments = split_comments(lines[comment_start : find_section_end(lines, comment_start)])
+        section = lines[comment_start : find_section_end(lines, comment_start)]
+        parts.comments = split_comments(section) if has_comments(section) else []
 
     # 5. Tag lines also follow the body ("Tags: Taiwan, China"); only explicitly labelled ones.
     if not parts.tags:

@@ -51,3 +51,11 @@ def is_widget(line: str) -> bool:
 
 def is_caption(line: str) -> bool:
     return load_patterns()["caption"].matches(line)
+
+
+def is_comment_list(line: str) -> bool:
+    return load_patterns()["comment_list"].matches(line)
+
+
+def is_comment_meta(line: str) -> bool:
+    return load_patterns()["comment_meta"].matches(line)
