@@ -31,9 +31,11 @@ import shutil
 import sys
 import tomllib
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+
+from pages import OUTLETS, Plan, article_url, jsonl_record, make_outlets, render_dump
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -122,28 +124,6 @@ COMMENT_SENTENCES = (
 )
 TITLE_FORMS = ("{t}", "{t}", "{t}", "{a}: {t}", "{t} as {a} weighs in", "What {t} means for {a}")
 
-OUTLETS = (
-    ("The Meridian Review", "meridianreview.net"), ("Harbour Street Journal", "harbourstreetjournal.com"),
-    ("Frontier Affairs Weekly", "frontieraffairs.net"), ("Northwind Monitor", "northwindmonitor.com"),
-    ("The Strategic Lantern", "strategiclantern.org"), ("Crossroads Quarterly", "crossroadsquarterly.net"),
-    ("The Civic Compass", "civiccompass.org"), ("Atlas Policy Digest", "atlaspolicydigest.com"),
-    ("The Open Brief", "theopenbrief.net"), ("Continental Signal", "continentalsignal.com"),
-    ("Granite Hill Gazette", "granitehillgazette.com"), ("Isthmus Times", "isthmustimes.net"),
-    ("Polar Star Review", "polarstarreview.com"), ("The Borderline Post", "borderlinepost.net"),
-    ("The Quiet Analyst", "quietanalyst.com"), ("Tidewater Politics", "tidewaterpolitics.com"),
-    ("Highland Chronicle Daily", "highlandchronicledaily.com"), ("The Weekly Balance", "weeklybalance.org"),
-    ("Cobalt Coast News", "cobaltcoastnews.com"), ("The Lantern Street Review", "lanternstreetreview.com"),
-    ("Geopolitical Fieldnotes", "geofieldnotes.net"), ("Amber Route Journal", "amberroutejournal.com"),
-    ("The Crossbow Herald", "crossbowherald.com"), ("Kestrel Analysis", "kestrelanalysis.net"),
-    ("Equator Line Post", "equatorlinepost.com"), ("Ironbridge Opinion", "ironbridgeopinion.org"),
-    ("The Long Telegram", "longtelegram.net"), ("Foxglove Dispatch", "foxglovedispatch.com"),
-    ("The Second Draft", "theseconddraft.org"), ("Blue Lagoon Letters", "bluelagoonletters.net"),
-    ("Watchtower Weekly Review", "watchtowerweeklyreview.com"), ("The Fair Hearing", "thefairhearing.org"),
-    ("Openfield Report", "openfieldreport.net"), ("The Common Ledger", "thecommonledger.com"),
-    ("Signal and Noise Daily", "signalandnoisedaily.com"), ("The Parallax View", "parallaxview.net"),
-    ("Lighthouse Correspondent", "lighthousecorrespondent.org"), ("The Round Table Post", "roundtablepost.com"),
-    ("Milestone Press Review", "milestonepressreview.net"), ("The Plainspoken", "theplainspoken.com"),
-)
 FIRST_NAMES = (
     "Anna", "Marcus", "Olena", "Daniel", "Sofia", "Peter", "Leila", "Tomas", "Helen", "Viktor", "Priya",
     "James", "Nadia", "Erik", "Claire", "Samuel", "Irina", "Oliver", "Maya", "Lukas", "Fatima", "Robert",
@@ -159,56 +139,6 @@ HANDLES = (
     "watcher", "realist", "skeptic", "oldhand", "wanderer", "redfox", "northstar", "greywolf", "observer",
     "piper", "cartographer", "longview", "fieldhand", "sailor", "nomad",
 )
-
-MENUS = (
-    ("Skip to content", "Menu", "Search"),
-    ("Home", "World", "Politics", "Economy", "Opinion", "Subscribe"),
-    ("Menu", "Home", "News", "Analysis", "Video", "Donate"),
-    ("Toggle navigation", "Home", "Latest", "Regions", "Topics", "Log in"),
-)
-SECTIONS = ("World", "Europe", "Politics", "Analysis", "Opinion", "Economy", "Security", "Diplomacy")
-BETWEEN_TITLES = ((), ("Share", "Facebook", "Twitter"), ("Support Us",), ("Click to see full-size map.",), ("Photo: Reuters",))
-SHARE_BLOCKS = (
-    ("Share this article", "Facebook", "Twitter", "Telegram"),
-    ("Share", "Email", "Print"),
-    ("Like this:", "Like Loading..."),
-)
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
-
-
-@dataclass(frozen=True)
-class Outlet:
-    name: str
-    domain: str
-    menu: tuple[str, ...]
-    between_titles: tuple[str, ...]
-    byline: str  # a format with {a}
-    dateline: int  # index into DATELINES
-    dateline_first: bool
-    url_form: str  # "dated", "section" or "news"
-    comments: str  # "wpdiscuz", "classic" or "heading"
-    share: tuple[str, ...]
-    tags: bool
-
-
-@dataclass
-class Plan:
-    """One generated article, before it is rendered as a page dump or a JSONL record."""
-
-    n: int
-    title: str
-    author: str
-    day: date | None
-    outlet: Outlet
-    url: str
-    paragraphs: list[str]
-    actors: list[str]
-    comments: list[tuple[str, str]]  # (author or "", text)
-    related: list[str]
-    syndicated_from: int | None = None
-    kind: str = "dump"
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -273,119 +203,18 @@ def zipf_weights(count: int, exponent: float) -> list[float]:
     return [1 / rank**exponent for rank in range(1, count + 1)]
 
 
-def make_outlets(rng: random.Random) -> list[Outlet]:
-    outlets = []
-    for name, domain in OUTLETS:
-        outlets.append(Outlet(
-            name=name, domain=domain, menu=rng.choice(MENUS), between_titles=rng.choice(BETWEEN_TITLES),
-            byline=rng.choice(("By {a}", "By {a}", "Written by {a}", "By {a} | " + name, "By {a}, Senior Correspondent")),
-            dateline=rng.randrange(len(DATELINES)), dateline_first=rng.random() < 0.4,
-            url_form=rng.choice(("dated", "dated", "section", "news")),
-            comments=rng.choice(("wpdiscuz", "classic", "heading")), share=rng.choice(SHARE_BLOCKS),
-            tags=rng.random() < 0.5,
-        ))
-    return outlets
-
-
 def make_people(rng: random.Random) -> tuple[list[str], list[str]]:
     """Return 300 author names and 600 commenter names."""
     authors = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
     rng.shuffle(authors)
     commenters = []
-    for i in range(600):
+    for _ in range(600):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         commenters.append(rng.choice((
             f"{first} {last[0]}", f"{first.lower()} {last.lower()}", f"{rng.choice(HANDLES)}{rng.randrange(10, 99)}",
             first, f"{first} {last}", f"The {rng.choice(HANDLES).capitalize()}",
         )))
     return authors[:300], commenters
-
-
-# --- page text pieces ------------------------------------------------------------------------------
-
-def dateline_published(d: date) -> str:
-    return f"Published on {d.day} {MONTHS[d.month - 1][:3]} {d.year}"
-
-
-DATELINES = (
-    dateline_published,
-    lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
-    lambda d: f"Posted on {MONTHS[d.month - 1]} {d.day}, {d.year} at {1 + d.day % 12}:{d.month * 4:02d} am",
-    lambda d: f"Updated: {d.day:02d}.{d.month:02d}.{d.year}",
-    lambda d: f"{d:%A}, {MONTHS[d.month - 1]} {d.day}, {d.year}",
-    lambda d: f"{d.isoformat()} {8 + d.day % 10}:{d.month * 3:02d}",
-)
-
-
-def slug(title: str) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", title.lower())[:8])
-
-
-def article_url(outlet: Outlet, n: int, title: str, day: date | None) -> str:
-    if outlet.url_form == "dated" and day is not None:
-        return f"https://{outlet.domain}/{day:%Y/%m/%d}/{slug(title)}-{n}/"
-    if outlet.url_form == "news":
-        return f"https://{outlet.domain}/news/{slug(title)}-{n}"
-    return f"https://www.{outlet.domain}/{SECTIONS[n % len(SECTIONS)].lower()}/{slug(title)}-{n}.html"
-
-
-def comment_section(plan: Plan, rng: random.Random) -> str:
-    """Return a comment section in the outlet's comment system, or "" for some pages without comments."""
-    style, comments = plan.outlet.comments, plan.comments
-    if not comments and rng.random() < 0.5:
-        return ""
-    head = {"wpdiscuz": ["Notify of", "Newest Most Voted"],
-            "classic": [f"{len(comments)} Comments"],
-            "heading": ["Comments", "Notify of", "Inline Feedbacks", "View all comments"]}[style]
-    parts = ["\n\n".join(head)]
-    for author, text in comments:
-        stamp = []
-        if style == "classic":
-            stamp = [f"{rng.randrange(1, 30)} days ago"] if plan.day is None or rng.random() < 0.5 else [
-                f"{MONTHS[plan.day.month - 1]} {plan.day.day}, {plan.day.year} at {rng.randrange(1, 12)}:{rng.randrange(60):02d} pm"]
-        if style == "classic" and not author:
-            author = "Anonymous"  # systems that stamp comments also name the anonymous ones
-        lines = ([author] if author else []) + stamp + [text] + (["Reply"] if style == "classic" else [])
-        # Copied pages separate comments by a blank line; a comment without a name line shows only
-        # as the wider gap before it.
-        parts.append(("\n" if not author else "") + "\n\n".join(lines))
-    if style == "classic":
-        parts.append("Leave a Reply\n\nYour email address will not be published. Required fields are marked *")
-    else:
-        parts.append("Would love your thoughts, please comment.x")
-    return "\n\n".join(parts)
-
-
-def render_dump(plan: Plan, rng: random.Random) -> str:
-    """Return the page dump of an article: chrome, header, body, share and related blocks, comments, footer."""
-    o = plan.outlet
-    blocks = [*o.menu[:1], o.name, *o.menu[1:], SECTIONS[plan.n % len(SECTIONS)], plan.title, *o.between_titles, plan.title]
-    byline = [o.byline.format(a=plan.author)] if plan.author else ["By News Desk"] if rng.random() < 0.5 else []
-    dateline = [DATELINES[o.dateline](plan.day)] if plan.day else []
-    blocks += (dateline + byline) if o.dateline_first else (byline + dateline)
-    blocks += plan.paragraphs
-    if o.tags and plan.actors:
-        blocks.append("Tags: " + ", ".join(plan.actors[:4]))
-    blocks += [*o.share, "Related", *plan.related]
-    section = comment_section(plan, rng)
-    if section:
-        blocks.append(section)
-    year = plan.day.year if plan.day else 2025
-    blocks += ["Privacy Policy", "Terms of Use", f"© {year} {o.name}. All rights reserved."]
-    return "\n\n".join(blocks) + "\n"
-
-
-def jsonl_record(plan: Plan, rng: random.Random) -> dict:
-    """Return a crawl-export record: the main text (body, then comments) and the crawler's fields."""
-    text = "\n\n".join(plan.paragraphs)
-    section = comment_section(plan, rng)
-    record = {"url": plan.url, "title": plan.title, "outlet": plan.outlet.name}
-    if plan.author:
-        record["author"] = plan.author
-    if plan.day:
-        record["date"] = f"{plan.day.isoformat()}T{rng.randrange(6, 22):02d}:{rng.randrange(60):02d}:00Z"
-    record["text"] = text + ("\n\n" + section if section else "")
-    return record
 
 
 # --- article plans ---------------------------------------------------------------------------------
@@ -428,7 +257,7 @@ class Generator:
             paragraphs += more[start : start + rng.randint(1, 4)]
         actors = self.pick_actors()
         paragraphs = self.insert_mentions(paragraphs, actors)
-        name, _, forms = actors[0]
+        _, _, forms = actors[0]
         title = rng.choice(TITLE_FORMS).format(t=title, a=rng.choice(forms))
         day = None if rng.random() < UNDATED_SHARE else FIRST_DAY + timedelta(days=rng.randrange((LAST_DAY - FIRST_DAY).days + 1))
         outlet = rng.choices(self.outlets, self.outlet_weights)[0]
@@ -442,7 +271,9 @@ class Generator:
         outlet = rng.choice([o for o in self.outlets if o is not original.outlet])
         day = original.day + timedelta(days=rng.randrange(4)) if original.day else None
         author = original.author if rng.random() < 0.5 else ""
-        paragraphs = original.paragraphs[:-1] if len(original.paragraphs) > 6 and rng.random() < 0.5 else list(original.paragraphs)
+        paragraphs = list(original.paragraphs)
+        if rng.random() < 0.5:
+            paragraphs.append(f"This article was first published by {original.outlet.name}.")
         return Plan(n, original.title, author, day, outlet, article_url(outlet, n, original.title, day), paragraphs,
                     list(original.actors), self.make_comments(), self.related(), syndicated_from=original.n)
 

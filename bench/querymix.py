@@ -1,8 +1,8 @@
 """A deterministic mix of searches for bench/scale.py, each written for both Mosaic and FTS5.
 
 Seven kinds, interleaved so that any prefix of the mix is balanced: a common word, a rare word,
-two words (AND), a two-word phrase, a field query (author:, title:, or actor: with a word), a word
-with one filter (outlet, actor or date range) and a word with two filters. Words come from the
+two words (AND), a two-word phrase, a field query (author:, title:, or actor: with a word), a
+common word with one filter (outlet, actor or date range) and a common word with two filters. Words come from the
 source texts, names and filter values from the corpus manifest; the same seed gives the same mix.
 
 A spec is a plain dict: `q`, `outlets`, `actors`, `date_from` and `date_to` are Mosaic's request;
@@ -23,7 +23,7 @@ KINDS = ("common", "rare", "and", "phrase", "field", "filter", "filters")
 STOP_WORDS = frozenset("a an and are as at be by can for from have if in is it may not of on or tbd that the this to "
                        "us we when will with yet you your".split())
 COMMON_RANK = 300  # common words: among the most widespread ones
-MIDDLE_RANKS = (100, 2000)  # words for AND queries and filtered searches
+MIDDLE_RANKS = (100, 2000)  # words for AND queries and actor: queries
 RARE_MIN_CHARS = 7
 
 
@@ -116,7 +116,7 @@ class MixMaker:
                 return spec(kind, f"title:{word}", f"title : {word}")
             actor, word = self.actor(), self.middle_word()
             return spec(kind, f'actor:"{actor}" {word}', word, actor=actor, actor_in_query=True)
-        word = self.middle_word()
+        word = rng.choice(self.ranked[:COMMON_RANK])  # a broad search, narrowed by the filters
         choices = {"outlet": lambda: {"outlet": self.outlet()}, "actor": lambda: {"actor": self.actor()},
                    "dates": lambda: {"dates": self.dates()}}
         names = rng.sample(sorted(choices), 1 if kind == "filter" else 2)

@@ -94,8 +94,11 @@ def task_fts5_build(articles: str, db: str) -> dict:
     return fts5.build(Path(articles), Path(db))
 
 
-def task_queries(engine: str, index: str, mix_file: str) -> dict:
-    """Time imports, opening the index with the first search, then a warm-up and a measured pass."""
+def task_queries(engine: str, index: str, mix_file: str, spawned: str) -> dict:
+    """Time imports, opening the index with the first search, then a warm-up and a measured pass.
+
+    `spawned` is the wall-clock time at which the parent started this process.
+    """
     started = time.perf_counter()
     if engine == "mosaic":
         from search.config import Settings
@@ -122,6 +125,7 @@ def task_queries(engine: str, index: str, mix_file: str) -> dict:
     opened = time.perf_counter()
     search(mix[0])
     first = time.perf_counter() - opened
+    start_to_first = time.time() - float(spawned)
     failures = {}
     for spec in mix:  # warm-up
         try:
@@ -136,7 +140,7 @@ def task_queries(engine: str, index: str, mix_file: str) -> dict:
         except errors:
             totals.append(None)
         latencies.append((time.perf_counter() - t0) * 1000)
-    return {"import_ms": (imported - started) * 1000, "open_first_ms": first * 1000,
+    return {"import_ms": (imported - started) * 1000, "open_first_ms": first * 1000, "start_to_first_ms": start_to_first * 1000,
             "latencies_ms": latencies, "totals": totals, "errors": failures}
 
 
@@ -178,6 +182,8 @@ def prepare_corpus(work: Path, docs: int, seed: int, share: float) -> tuple[Path
     if description is None:
         print(f"building the corpus ({docs} articles) in {folder} …", file=sys.stderr)
         description = corpus.build_corpus(docs, folder, seed, share)
+    else:
+        print(f"using the corpus in {folder}", file=sys.stderr)
     return folder, description
 
 
@@ -237,15 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     searches = {}
     for engine, index in (("mosaic", run / "mosaic-index"), ("fts5", run / "fts5.sqlite")):
         print(f"{engine}: {len(mix)} searches, warm-up then measured …", file=sys.stderr)
-        searches[engine] = run_task("queries", engine, index, mix_file, log=run / f"{engine}-queries.log")
+        searches[engine] = run_task("queries", engine, index, mix_file, time.time(), log=run / f"{engine}-queries.log")
 
     results = {
         "docs": args.docs, "seed": args.seed, "queries": len(mix), "when": time.strftime("%Y-%m-%d %H:%M:%S"),
         "engine": engine_version(), "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                                 "sqlite": sqlite3.sqlite_version},
         "corpus": description, "build": builds,
-        "search": {engine: {**latency_summary(s["latencies_ms"]), "import_ms": s["import_ms"], "open_first_ms": s["open_first_ms"],
-                            "peak_rss_mb": s["process"]["peak_rss_mb"], "errors": s["errors"]}
+        "search": {engine: {**latency_summary(s["latencies_ms"]), "peak_rss_mb": s["process"]["peak_rss_mb"],
+                            **{k: s[k] for k in ("import_ms", "open_first_ms", "start_to_first_ms", "errors")}}
                    for engine, s in searches.items()},
         "per_query": [{"kind": spec["kind"], "q": spec["q"], **{f"{e}_ms": searches[e]["latencies_ms"][i] for e in searches},
                        **{f"{e}_total": searches[e]["totals"][i] for e in searches}} for i, spec in enumerate(mix)],
@@ -280,8 +286,9 @@ def report(results: dict, results_file: Path) -> str:
         ("build peak RSS (MB)", f"{m['peak_rss_mb']:.0f}", f"{f['peak_rss_mb']:.0f}"),
         ("docs indexed", str(m["indexed"]), str(f["indexed"])),
         ("index size (MB)", f"{m['index_bytes'] / 1e6:.1f}", f"{f['index_bytes'] / 1e6:.1f}"),
-        ("imports, fresh process (ms)", f"{sm['import_ms']:.0f}", f"{sf['import_ms']:.0f}"),
-        ("open + first query (ms)", f"{sm['open_first_ms']:.0f}", f"{sf['open_first_ms']:.1f}"),
+        ("new process to first result (ms)", f"{sm['start_to_first_ms']:.0f}", f"{sf['start_to_first_ms']:.0f}"),
+        ("  imports (ms)", f"{sm['import_ms']:.0f}", f"{sf['import_ms']:.0f}"),
+        ("  open + first query (ms)", f"{sm['open_first_ms']:.0f}", f"{sf['open_first_ms']:.1f}"),
         ("query p50 (ms)", f"{sm['p50_ms']:.1f}", f"{sf['p50_ms']:.1f}"),
         ("query p95 (ms)", f"{sm['p95_ms']:.1f}", f"{sf['p95_ms']:.1f}"),
         ("query max (ms)", f"{sm['max_ms']:.1f}", f"{sf['max_ms']:.1f}"),

@@ -134,6 +134,14 @@ def _build_lock(index_dir: Path):
         handle.close()  # closing releases the lock; a killed process releases it too
 
 
+def _in_use(index_dir: Path, live: Path | None) -> set[str]:
+    """Return the generations searchers may still read: the live one and the one before it."""
+    if live is None:
+        return set()
+    older = sorted(p.name for p in index_dir.iterdir() if p.name.startswith(GENERATION_PREFIX) and p.name < live.name)
+    return {live.name, *older[-(KEEP_GENERATIONS - 1):]}
+
+
 def _remove_stale(index_dir: Path, keep: set[str]) -> None:
     """Delete generations that are neither live nor kept (including those of killed builds)."""
     generations = sorted(p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(GENERATION_PREFIX))
@@ -179,7 +187,7 @@ def build_index(
     started = time.perf_counter()
     with _build_lock(index_dir):
         live = current_generation(index_dir)
-        _remove_stale(index_dir, keep={live.name} if live else set())
+        _remove_stale(index_dir, keep=_in_use(index_dir, live))
         incremental = not rebuild and live is not None and (live / MANIFEST_FILE).is_file()
         report.incremental = incremental
         old_states = read_manifest(live) if incremental else {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from whoosh import query as wq
+from whoosh.index import EmptyIndexError
 
 from search.article import Article
 from search.config import Settings
@@ -147,11 +148,11 @@ class SearchEngine:
         self._generation: Path | None = None
         self._index = None
 
-    def _open(self):
+    def _open(self, force: bool = False):
         """Return (generation directory, index), reopening when a rebuild has published a new one."""
         live = current_generation(self.index_dir)
         with self._lock:
-            if self._index is None or live is None or live != self._generation:
+            if force or self._index is None or live is None or live != self._generation:
                 self._index = open_index(self.index_dir)
                 self._generation = current_generation(self.index_dir)
             return self._generation, self._index
@@ -165,7 +166,13 @@ class SearchEngine:
         request = request.validate(self.settings)
         generation, ix = self._open()
         parsed = parse_query(request.q, request.scope, ix.schema, self.settings)
-        with ix.searcher() as searcher:
+        try:
+            searcher = ix.searcher()
+        except (EmptyIndexError, OSError):
+            # Two rebuilds finished since this engine last looked, and its generation is gone.
+            generation, ix = self._open(force=True)
+            searcher = ix.searcher()
+        with searcher:
             table = facet_table(str(generation), searcher.reader())
             check_expansion(parsed, searcher.reader())
             matched = _matching_docs(searcher, parsed, self.settings.query_timeout)
