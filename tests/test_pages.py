@@ -91,3 +91,14 @@ def test_date_histogram_bars_link_to_their_period(client):
     html = client.get("/?from=2023&to=2023").get_data(as_text=True)
     labels = re.findall(r'aria-label="([^"]+)"><rect class="bar', html)
     assert labels == ["2023-05: 1 article", "2023-08: 1 article", "2023-10: 1 article"]
+
+
+def test_selected_actor_shows_cooccurrence_and_timeline(client):
+    html = client.get("/?actor=Russia").get_data(as_text=True)
+    assert "Russia in these results" in html
+    together = re.findall(r'<a class="tag" href="([^"]+)">([^<]+) <span class="count">(\d+)</span>', html)
+    names = {name: int(count) for _, name, count in together}
+    assert names["NATO"] >= 3 and "Russia" not in names
+    url = next(u for u, name, _ in together if name == "NATO")
+    assert url == "/?q=actor%3A%22NATO%22&amp;actor=Russia"
+    assert 'aria-label="Articles mentioning Russia per month, 2023-05 to 2023-10"' in html

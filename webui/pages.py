@@ -11,7 +11,7 @@ from search.errors import BadQuery, IndexMissing
 from search.query import SCOPES, SORTS
 from webui.engine import engine, settings
 from webui.params import request_from_args
-from webui.views import decorate_result
+from webui.views import actor_panel, decorate_result
 
 bp = Blueprint("pages", __name__)
 
@@ -30,6 +30,8 @@ def search_page():
     except IndexMissing as exc:
         return render_template("search.html", no_index=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), 503
     data = decorate_result(result, settings())
+    if len(search_request.actors) == 1:
+        data["actor_panel"] = actor_panel(engine(), search_request, search_request.actors[0], settings())
     return render_template("search.html", data=data, q=search_request.q, scopes=SCOPES, sorts=SORTS,
                            facet_size=settings().facet_size)
 

@@ -84,3 +84,31 @@ def date_histogram(dates: list[dict]) -> dict | None:
         })
     return {"width": HISTOGRAM_WIDTH, "height": HISTOGRAM_HEIGHT, "bars": bars,
             "first": dated[0]["value"], "last": dated[-1]["value"]}
+
+
+def actor_panel(engine, request, actor: str, settings: Settings) -> dict:
+    """Return, for one selected actor, who is mentioned with it and its monthly timeline."""
+    from dataclasses import replace
+
+    base = replace(request, page=1)
+    together = engine.cooccurrence(base, actor, top=12)
+    for entry in together:
+        entry["url"] = search_url(base, settings, q=f'{base.q} actor:"{entry["actor"]}"'.strip())
+    timeline = engine.timeline(base, actor)
+    months = timeline["months"]
+    totals = [sum(o["counts"][i] for o in timeline["outlets"]) for i in range(len(months))]
+    bars = []
+    if months:
+        top = max(totals) or 1
+        width = min(HISTOGRAM_WIDTH * 2 / len(months), HISTOGRAM_MAX_BAR)
+        for i, (month, total) in enumerate(zip(months, totals)):
+            height = max(2.0, HISTOGRAM_HEIGHT * total / top)
+            by_outlet = ", ".join(f"{o['outlet']} {o['counts'][i]}" for o in timeline["outlets"] if o["counts"][i])
+            bars.append({"x": round(i * width + 1, 2), "width": round(max(1.0, width - 2), 2),
+                         "y": round(HISTOGRAM_HEIGHT - height, 2), "height": round(height, 2),
+                         "label": f"{month}: {total} article{'s' if total != 1 else ''} ({by_outlet})",
+                         "url": search_url(base, settings, date_from=month, date_to=month, undated=False)})
+    return {"actor": actor, "together": together, "timeline": {
+        "bars": bars, "width": HISTOGRAM_WIDTH * 2, "height": HISTOGRAM_HEIGHT,
+        "first": months[0] if months else None, "last": months[-1] if months else None,
+        "outlets": timeline["outlets"][:6], "months": months, "undated": timeline["undated"]}}

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from search.article import Comment
 from search.ingest import metadata, patterns
 from search.ingest.comments import find_section_end, has_comments, says_author, split_comments
-from search.ingest.dump_features import LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, looks_like_name, score_lines
+from search.ingest.dump_features import (
+    LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, looks_like_name, score_lines,
+)
 
 # The headline search: how far above the body it looks, and what each cue is worth (see find_title).
 # Calibrated on extraction-dev against each page's <h1> and og:title: the headline is found on 65
@@ -131,8 +133,9 @@ def extract_dump(text: str) -> DumpParts:
     if not lines:
         return parts
 
-    # 1. A first guess at the body: the best-scoring run of lines. Chrome lines and the markers
-    #    that close an article (related posts, comment forms) break the run.
+    # 1. A first guess at the body: the best-scoring run of lines (dump_features scores each line
+    #    in words: prose for, chrome, datelines and end-of-article markers against; a comment
+    #    section's opening marker ends any run).
     infos = describe_lines(lines)
     scores = score_lines(infos)
     begin, end = best_run(scores, 0)
@@ -157,14 +160,16 @@ def extract_dump(text: str) -> DumpParts:
         if not parts.tags and line.words <= 40 and not is_meta_line(line.text):
             parts.tags = metadata.tags_from_line(line.text)
 
-    # 3. The body proper: the best run after the header, now that the author's bio box is known.
+    # 3. The body proper: the best run after the header, now that the author's bio box is known;
+    #    lines that are never article text (captions, credits, widgets, repeats) drop out of it.
     bio = bio_lines(lines, parts.author)
     scores = [float("-inf") if i in bio else score for i, score in enumerate(scores)]
     begin, end = best_run(scores, header_end + 1)
     parts.body = [lines[i].text for i in range(begin, end) if not is_chrome_line(infos[i])]
     parts.chrome = [line.text for i, line in enumerate(lines) if not begin <= i < end]
 
-    # 4. Comments: from the first comment-section marker after the body to the end of the page.
+    # 4. Comments: from the first comment-section marker (or "<name> says:") after the body to the
+    #    page footer, when the section shows comments rather than only a form or a link.
     comment_start = next(
         (i for i in range(end, len(lines)) if patterns.is_comment_start(lines[i].text) or says_author(lines[i].text)), None
     )

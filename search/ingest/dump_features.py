@@ -34,7 +34,9 @@ CJK_CHARS_PER_WORD = 2
 SHORT_LINE_PENALTY = 10
 # A line known to be chrome (boilerplate.toml, a photo credit, a line the page repeats).
 CHROME_PENALTY = 15
-# A short line between two prose lines is a subheading or a one-line paragraph, not a menu.
+# A short line between two prose lines is a subheading or a one-line paragraph, not a menu. (No
+# effect on extraction-dev, where runs bridge such lines anyway; it keeps articles made of many
+# subheadings and one-line paragraphs in one piece.)
 HEADING_COST = 2
 # A dateline ("November 19, 2019 at 6:58 am") inside the text area starts a comment or a teaser
 # of another article: article bodies do not restate their date between paragraphs.
@@ -42,16 +44,19 @@ DATELINE_PENALTY = 30
 # A line that usually ends the article ("Related posts", "Share this article", "About the author")
 # but that some pages put between paragraphs: it takes several paragraphs to bridge.
 STOP_PENALTY = 50
+# The first paragraph within HEADER_REACH lines under the page's first byline or dateline: that
+# header usually sits on the article, so this outweighs a longer block of teasers or footer text.
 HEADER_BONUS = 40
 HEADER_REACH = 4
 # Phrase lists that match anywhere in a line (widget words, caption cues) only count on lines up
 # to this long: a paragraph may say "subscribe" or "(pictured above)" in passing.
 WIDGET_MAX_WORDS = 40
 CAPTION_MAX_WORDS = 40
-TABLE_MIN_NUMBERS = 3  # consecutive lines with this many numbers or more, the same count each, are table rows
-META_MAX_WORDS = 15
+# Consecutive lines with this many numbers or more, the same count on each, are the rows of a table
+# and share one block's penalty (2 also joins poll results and score lists: F1 drops 0.005).
+TABLE_MIN_NUMBERS = 3
+META_MAX_WORDS = 15  # a byline or dateline is at most this long
 PROSE_WORDS = 15  # a line this long reads as prose whatever its punctuation
-SHORT_WORDS = 5  # a line this short is a label, a menu item, a heading or a name
 
 # "— Name (@handle) November 18, 2019": the signature of an embedded post, which is article text.
 _EMBED_SIGNATURE = re.compile(r"^[—–-] |\(@\w+\)")
@@ -82,8 +87,8 @@ class LineInfo:
     comments: bool  # a marker that opens the comment section: nothing after it is the article
     repeated: bool  # the page shows this exact line more than once
     twin: bool  # ... right next to itself: a caption or teaser that a widget renders twice
-    dateline: bool
-    byline: bool
+    dateline: bool  # a short line stating a date ("November 19, 2019 at 6:58 am")
+    byline: bool  # a short line naming an author ("By Jane Doe")
 
 
 def word_count(text: str) -> float:
@@ -115,12 +120,11 @@ def describe_lines(lines: list["Line"]) -> list[LineInfo]:
     infos = []
     for i, (line, w, bw) in enumerate(zip(lines, words, block_words)):
         text = line.text
-        separators = len(_SEPARATOR.findall(text))
         infos.append(LineInfo(
             words=w,
             block_words=bw,
             prose=is_prose_text(text, w),
-            chrome=patterns.is_chrome(text) or (w <= WIDGET_MAX_WORDS and patterns.is_widget(text)) or separators >= 2 or (separators == 1 and not _SENTENCE_END.search(text)),
+            chrome=_is_chrome_text(text, w),
             credit=patterns.is_credit(text) or (w <= CAPTION_MAX_WORDS and patterns.is_caption(text)),
             stop=patterns.is_end_of_body(text),
             comments=patterns.is_comment_start(text),
@@ -130,6 +134,14 @@ def describe_lines(lines: list["Line"]) -> list[LineInfo]:
             dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and metadata.date_from_line(text) is not None,
         ))
     return infos
+
+
+def _is_chrome_text(text: str, words: float) -> bool:
+    """True for a boilerplate phrase, a widget line, or a link list printed with separators."""
+    if patterns.is_chrome(text) or (words <= WIDGET_MAX_WORDS and patterns.is_widget(text)):
+        return True
+    separators = len(_SEPARATOR.findall(text))
+    return separators >= 2 or (separators == 1 and not _SENTENCE_END.search(text))
 
 
 def score_lines(infos: list[LineInfo]) -> list[float]:
@@ -178,17 +190,11 @@ def bio_lines(lines: list["Line"], author: str) -> set[int]:
     return found
 
 
-def is_meta_line(text: str, names: bool = False) -> bool:
-    """True for a byline or dateline: a short line with a date, a time, a handle or "by Name".
-
-    With `names`, a bare name ("Jane Doe", "Jane Doe, Outlet") counts too: right under a headline
-    it is the byline, elsewhere it may as well be a menu item.
-    """
+def is_meta_line(text: str) -> bool:
+    """True for a byline or dateline: a short line with a date, a time, a handle or "by Name"."""
     if word_count(text) > META_MAX_WORDS:
         return False
-    return bool(
-        _META.search(text) or metadata.parse_date(text) or metadata.find_byline(text) or (names and looks_like_name(text))
-    )
+    return bool(_META.search(text) or metadata.parse_date(text) or metadata.find_byline(text))
 
 
 def looks_like_name(text: str) -> bool:

@@ -8,6 +8,19 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
   }
+  // Long facet lists get a filter box: typing hides the values that do not match.
+  document.querySelectorAll("input.facet-filter").forEach(function (box) {
+    box.hidden = false;
+    var facet = box.closest(".facet");
+    box.addEventListener("input", function () {
+      var needle = box.value.trim().toLowerCase();
+      var details = facet.querySelector("details.show-more");
+      if (details && needle) details.open = true;
+      facet.querySelectorAll("li").forEach(function (item) {
+        item.hidden = needle !== "" && item.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  });
   // "/" focuses the search box, as on most search sites.
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();
