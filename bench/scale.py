@@ -44,7 +44,7 @@ CHILD = "_child"  # first argument of this script when it runs as a child proces
 # --- child processes -------------------------------------------------------------------------------
 
 def run_child(args: list[str], log: Path) -> dict:
-    """Run a command with output to `log`; return its wall time, peak RSS (MB) and exit status."""
+    """Run a command with output to `log`; return its wall and CPU time and its peak RSS (MB)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOSAIC_")}  # defaults only
     with open(log, "w", encoding="utf-8") as out:
         started = time.perf_counter()
@@ -54,7 +54,8 @@ def run_child(args: list[str], log: Path) -> dict:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         sys.exit(f"error: {' '.join(map(str, args))} exited with {process.returncode}; see {log}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "log": str(log)}
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
+            "log": str(log)}
 
 
 def run_task(task: str, *args, log: Path) -> dict:
@@ -132,16 +133,17 @@ def task_queries(engine: str, index: str, mix_file: str, spawned: str) -> dict:
             search(spec)
         except errors as exc:
             failures[spec["q"]] = str(exc)
-    latencies, totals = [], []
+    latencies, cpu_latencies, totals = [], [], []
     for spec in mix:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             totals.append(search(spec))
         except errors:
             totals.append(None)
         latencies.append((time.perf_counter() - t0) * 1000)
+        cpu_latencies.append((time.process_time() - c0) * 1000)
     return {"import_ms": (imported - started) * 1000, "open_first_ms": first * 1000, "start_to_first_ms": start_to_first * 1000,
-            "latencies_ms": latencies, "totals": totals, "errors": failures}
+            "latencies_ms": latencies, "cpu_latencies_ms": cpu_latencies, "totals": totals, "errors": failures}
 
 
 TASKS = {"mosaic-ingest": task_mosaic_ingest, "fts5-build": task_fts5_build, "queries": task_queries}
@@ -163,9 +165,10 @@ def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1] if len(values) > 1 else values[0]
 
 
-def latency_summary(latencies: list[float]) -> dict:
+def latency_summary(latencies: list[float], cpu_latencies: list[float]) -> dict:
     return {"p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "max_ms": max(latencies),
-            "mean_ms": statistics.fmean(latencies)}
+            "mean_ms": statistics.fmean(latencies), "cpu_p50_ms": percentile(cpu_latencies, 50),
+            "cpu_p95_ms": percentile(cpu_latencies, 95)}
 
 
 def engine_version() -> dict:
@@ -200,13 +203,61 @@ def build_both(run: Path, articles: Path) -> dict:
     print("FTS5: load …", file=sys.stderr)
     loaded = run_task("fts5-build", articles, db, log=run / "fts5-build.log")
     return {
-        "mosaic": {"seconds": build["seconds"], "peak_rss_mb": build["peak_rss_mb"], "summary": summary,
+        "mosaic": {"seconds": build["seconds"], "cpu_seconds": build["cpu_seconds"], "peak_rss_mb": build["peak_rss_mb"],
+                   "summary": summary,
                    "indexed": int(summary.split()[1].rstrip(",")) if summary else None,
                    "ingest_seconds": ingest["seconds"], "actor_seconds": ingest["actor_seconds"],
                    "index_bytes": mosaic_index_size(index_dir)},
-        "fts5": {"seconds": loaded["process"]["seconds"], "peak_rss_mb": loaded["process"]["peak_rss_mb"],
+        "fts5": {"seconds": loaded["process"]["seconds"], "cpu_seconds": loaded["process"]["cpu_seconds"],
+                 "peak_rss_mb": loaded["process"]["peak_rss_mb"],
                  "indexed": loaded["docs"], "steps": loaded["steps"], "index_bytes": db.stat().st_size},
     }
+
+
+def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, skip_build: bool) -> tuple[dict, Path]:
+    """Run every step; return the results and the file they were written to."""
+    load_before = os.getloadavg()[0]
+    folder, description = prepare_corpus(work, docs, seed, share)
+    run = work / f"run-{docs}-s{seed}-j{share:g}"
+    run.mkdir(parents=True, exist_ok=True)
+    results_file = run / "results.json"
+    if skip_build:
+        if not results_file.exists():
+            sys.exit(f"error: --skip-build needs an earlier run in {run}\nhint: run once without --skip-build")
+        builds = json.loads(results_file.read_text(encoding="utf-8"))["build"]
+    else:
+        builds = build_both(run, folder / "articles")
+
+    texts = [" ".join(paragraphs) for articles in corpus.load_source().articles.values() for _, paragraphs in articles]
+    mix = querymix.make_mix(texts, querymix.load_manifest(folder / "manifest.jsonl"), queries, seed)
+    mix_file = run / "queries.json"
+    mix_file.write_text(json.dumps(mix, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    searches = {}
+    for engine, index in (("mosaic", run / "mosaic-index"), ("fts5", run / "fts5.sqlite")):
+        print(f"{engine}: {len(mix)} searches, warm-up then measured …", file=sys.stderr)
+        searches[engine] = run_task("queries", engine, index, mix_file, time.time(), log=run / f"{engine}-queries.log")
+
+    results = {
+        "docs": docs, "seed": seed, "queries": len(mix), "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "engine": engine_version(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+                    "load_average": [load_before, os.getloadavg()[0]]},
+        "corpus": description,
+        "build": builds,
+        "search": {
+            engine: {**latency_summary(s["latencies_ms"], s["cpu_latencies_ms"]), "peak_rss_mb": s["process"]["peak_rss_mb"],
+                     **{k: s[k] for k in ("import_ms", "open_first_ms", "start_to_first_ms", "errors")}}
+            for engine, s in searches.items()
+        },
+        "per_query": [
+            {"kind": spec["kind"], "q": spec["q"], **{f"{e}_{key}": searches[e][field][i] for e in searches
+                                                      for key, field in (("ms", "latencies_ms"), ("cpu_ms", "cpu_latencies_ms"), ("total", "totals"))}}
+            for i, spec in enumerate(mix)
+        ],
+    }
+    results["ratios"] = ratios(results)
+    results_file.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results, results_file
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,44 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
     parser.add_argument("--queries", type=int, default=210, help="searches in the measured mix (default 210)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jsonl-share", type=float, default=0.3)
+    parser.add_argument("--jsonl-share", type=float, default=0.3, help="share of articles written as JSONL records")
     parser.add_argument("--skip-build", action="store_true", help="reuse the indexes (and build figures) of the last run")
     args = parser.parse_args(argv)
-
-    folder, description = prepare_corpus(args.work, args.docs, args.seed, args.jsonl_share)
-    run = args.work / f"run-{args.docs}-s{args.seed}-j{args.jsonl_share:g}"
-    run.mkdir(parents=True, exist_ok=True)
-    results_file = run / "results.json"
-    if args.skip_build:
-        if not results_file.exists():
-            sys.exit(f"error: --skip-build needs an earlier run in {run}\nhint: run once without --skip-build")
-        builds = json.loads(results_file.read_text(encoding="utf-8"))["build"]
-    else:
-        builds = build_both(run, folder / "articles")
-
-    manifest = querymix.load_manifest(folder / "manifest.jsonl")
-    texts = [" ".join(paragraphs) for articles in corpus.load_source().articles.values() for _, paragraphs in articles]
-    mix = querymix.make_mix(texts, manifest, args.queries, args.seed)
-    mix_file = run / "queries.json"
-    mix_file.write_text(json.dumps(mix, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    searches = {}
-    for engine, index in (("mosaic", run / "mosaic-index"), ("fts5", run / "fts5.sqlite")):
-        print(f"{engine}: {len(mix)} searches, warm-up then measured …", file=sys.stderr)
-        searches[engine] = run_task("queries", engine, index, mix_file, time.time(), log=run / f"{engine}-queries.log")
-
-    results = {
-        "docs": args.docs, "seed": args.seed, "queries": len(mix), "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "engine": engine_version(), "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                "sqlite": sqlite3.sqlite_version},
-        "corpus": description, "build": builds,
-        "search": {engine: {**latency_summary(s["latencies_ms"]), "peak_rss_mb": s["process"]["peak_rss_mb"],
-                            **{k: s[k] for k in ("import_ms", "open_first_ms", "start_to_first_ms", "errors")}}
-                   for engine, s in searches.items()},
-        "per_query": [{"kind": spec["kind"], "q": spec["q"], **{f"{e}_ms": searches[e]["latencies_ms"][i] for e in searches},
-                       **{f"{e}_total": searches[e]["totals"][i] for e in searches}} for i, spec in enumerate(mix)],
-    }
-    results["ratios"] = ratios(results)
-    results_file.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.docs < 1 or args.queries < 1:
+        parser.error("--docs and --queries must be positive")
+    results, results_file = run_benchmark(args.work, args.docs, args.queries, args.seed, args.jsonl_share, args.skip_build)
     print(report(results, results_file))
     return 0
 
@@ -265,20 +284,25 @@ def main(argv: list[str] | None = None) -> int:
 # --- the report ------------------------------------------------------------------------------------
 
 def ratios(results: dict) -> dict:
+    """Mosaic/FTS5 for build time, p50, p95 and index size; in wall-clock time and in CPU time."""
     m, f = results["build"]["mosaic"], results["build"]["fts5"]
     sm, sf = results["search"]["mosaic"], results["search"]["fts5"]
-    return {"build time": m["seconds"] / f["seconds"], "query p50": sm["p50_ms"] / sf["p50_ms"],
-            "query p95": sm["p95_ms"] / sf["p95_ms"], "index size": m["index_bytes"] / f["index_bytes"]}
+    return {
+        "build time": (m["seconds"] / f["seconds"], m["cpu_seconds"] / f["cpu_seconds"]),
+        "query p50": (sm["p50_ms"] / sf["p50_ms"], sm["cpu_p50_ms"] / sf["cpu_p50_ms"]),
+        "query p95": (sm["p95_ms"] / sf["p95_ms"], sm["cpu_p95_ms"] / sf["cpu_p95_ms"]),
+        "index size": (m["index_bytes"] / f["index_bytes"], None),
+    }
 
 
 def report(results: dict, results_file: Path) -> str:
     """Return the printed table: builds, searches, latency per query kind, then the ratios."""
     c, m, f = results["corpus"], results["build"]["mosaic"], results["build"]["fts5"]
     sm, sf = results["search"]["mosaic"], results["search"]["fts5"]
-    docs = results["docs"]
-    steps = f["steps"]
+    docs, steps, machine = results["docs"], f["steps"], results["machine"]
     rows = [
         ("build, end to end (s)", f"{m['seconds']:.1f}", f"{f['seconds']:.1f}"),
+        ("  CPU time (s)", f"{m['cpu_seconds']:.1f}", f"{f['cpu_seconds']:.1f}"),
         ("  docs/s", f"{docs / m['seconds']:.0f}", f"{docs / f['seconds']:.0f}"),
         ("  read + extract (s)", f"{m['ingest_seconds'] - m['actor_seconds']:.1f}", f"{steps['read']:.1f}"),
         ("  actor tagging (s)", f"{m['actor_seconds']:.1f}", f"{steps['actors']:.1f}"),
@@ -292,16 +316,19 @@ def report(results: dict, results_file: Path) -> str:
         ("query p50 (ms)", f"{sm['p50_ms']:.1f}", f"{sf['p50_ms']:.1f}"),
         ("query p95 (ms)", f"{sm['p95_ms']:.1f}", f"{sf['p95_ms']:.1f}"),
         ("query max (ms)", f"{sm['max_ms']:.1f}", f"{sf['max_ms']:.1f}"),
+        ("query p50 / p95, CPU (ms)", f"{sm['cpu_p50_ms']:.1f} / {sm['cpu_p95_ms']:.0f}", f"{sf['cpu_p50_ms']:.1f} / {sf['cpu_p95_ms']:.0f}"),
         ("search peak RSS (MB)", f"{sm['peak_rss_mb']:.0f}", f"{sf['peak_rss_mb']:.0f}"),
         ("search errors", str(len(sm["errors"])), str(len(sf["errors"]))),
     ]
+    engine = results["engine"]
     lines = [
         f"Mosaic vs SQLite FTS5: {docs} docs ({c['dump']} page dumps, {c['jsonl']} JSONL records, {c['syndicated']} "
-        f"syndicated copies; {c['bytes'] / 1e6:.1f} MB), seed {results['seed']}, {results['queries']} queries, "
-        f"{results['machine']['cpus']} CPUs, engine {results['engine']['commit']}{' (modified)' if results['engine']['dirty'] else ''}",
+        f"syndicated copies; {c['bytes'] / 1e6:.1f} MB), seed {results['seed']}, {results['queries']} queries",
+        f"engine {engine['commit']}{' + uncommitted changes' if engine['dirty'] else ''}, {machine['cpus']} CPUs, "
+        f"load average {machine['load_average'][0]:.1f} at start, {machine['load_average'][1]:.1f} at end",
         "",
-        f"{'':30}{'Mosaic':>12}{'SQLite FTS5':>14}",
-        *(f"{label:30}{a:>12}{b:>14}" for label, a, b in rows),
+        f"{'':34}{'Mosaic':>12}{'SQLite FTS5':>14}",
+        *(f"{label:34}{a:>12}{b:>14}" for label, a, b in rows),
         "",
         f"{'query kind':14}{'Mosaic p50 / p95 ms':>22}{'FTS5 p50 / p95 ms':>22}{'median hits M / F':>20}",
     ]
@@ -310,13 +337,14 @@ def report(results: dict, results_file: Path) -> str:
         if not rows:
             continue
         cells = []
-        for engine in ("mosaic", "fts5"):
-            ms = [q[f"{engine}_ms"] for q in rows]
+        for engine_name in ("mosaic", "fts5"):
+            ms = [q[f"{engine_name}_ms"] for q in rows]
             cells.append(f"{percentile(ms, 50):.1f} / {percentile(ms, 95):.1f}")
         hits = [statistics.median([q[f"{e}_total"] or 0 for q in rows]) for e in ("mosaic", "fts5")]
         lines.append(f"{kind:14}{cells[0]:>22}{cells[1]:>22}{f'{hits[0]:g} / {hits[1]:g}':>20}")
-    lines += ["", f"results: {results_file}", "Mosaic/FTS5 ratios:"]
-    lines += [f"  {name:12} {value:6.1f}x" for name, value in results["ratios"].items()]
+    lines += ["", f"results: {results_file}", "Mosaic/FTS5 ratios (wall clock; CPU time in brackets):"]
+    for name, (wall, cpu) in results["ratios"].items():
+        lines.append(f"  {name:12} {wall:6.1f}x" + (f"  ({cpu:.1f}x)" if cpu is not None else ""))
     return "\n".join(lines)
 
 

@@ -151,6 +151,14 @@ def extract_dump(text: str) -> DumpParts:
         if author:
             parts.author, byline_at = author, i
             break
+    if byline_at is None and title_at is not None:
+        # A bare name line right under the headline is a byline too ("Jane Doe", then the body).
+        for k in range(title_at + 1, min(title_at + 3, begin + 1, len(lines))):
+            if (looks_like_name(lines[k].text) and not metadata.has_byline_prefix(lines[k].text)
+                    and _is_header_meta(lines, k, list(range(k, begin + 1)), begin)):
+                parts.author = metadata.clean_author(lines[k].text)
+                byline_at = k if parts.author else None
+                break
     header_end = max(x for x in (title_at, byline_at, -1) if x is not None)
     # The dateline under the headline wins over one in a ticker or sidebar higher up.
     top = lines[: max(begin, header_end + 1) + DATELINE_REACH]

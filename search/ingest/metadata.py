@@ -10,14 +10,23 @@ from functools import lru_cache
 from importlib import resources
 from urllib.parse import urlparse
 
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
+                "Sept", "Oct", "Nov", "Dec"]
+
 # --- authors -------------------------------------------------------------------------------------
 
 _NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|da|di|del|der|den|van|von|la|le|al|bin|ibn|el)(?=\s))"
 _NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
+# A date or time may come first ("11/19/2019 by Jane Doe", "May 3, 2021 | By Jane Doe").
+_LEAD = r"(?:[\w/.,:|-]+\s+){0,4}?"
 _BYLINE_PATTERNS = (
-    re.compile(rf"^(?:by|by:|author:|written by|words by|posted by|story by|report by)\s+(?P<name>{_NAME})", re.IGNORECASE),
+    re.compile(rf"^(?:by|by:|author:|written by|words by|posted by|story by|report by|von|por|par|door|av)\s+(?P<name>{_NAME})", re.IGNORECASE),
+    re.compile(rf"^(?=[\w/.,:| -]*\d){_LEAD}[|·•-]?\s*(?:by|von|por|par)\s+(?P<name>{_NAME})", re.IGNORECASE),
+    re.compile(rf"^(?P<name>{_NAME}),\s+(?:{'|'.join(_MONTH_NAMES)})\.?\s+(?:19|20)\d\d$"),
     re.compile(rf"(?:^|[.!?”\"]\s+)(?:writes|written by|by)\s+(?P<name>{_NAME})\s*\.?$", re.IGNORECASE),
 )
+_BYLINE_PREFIX = re.compile(r"(?:by|by:|author:|written by|von|por|par|door|av)\s", re.IGNORECASE)
 # Words that make a byline name an agency or a desk, not a person ("By Agency" has no author).
 _NOT_AUTHORS = {
     "agency", "agencies", "staff", "staff writer", "staff reporter", "news desk", "desk", "editor",
@@ -40,6 +49,11 @@ def clean_author(name: str) -> str:
     if not name or name.lower() in _NOT_AUTHORS or not re.search(r"[A-ZÀ-Þ]", name):
         return ""
     return name
+
+
+def has_byline_prefix(line: str) -> bool:
+    """True for a line that opens like a byline ("By …", "Von …"), whoever it names."""
+    return _BYLINE_PREFIX.match(line) is not None
 
 
 def find_byline(line: str) -> str:

@@ -15,7 +15,8 @@ class LinePatterns:
         self._regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
     def matches(self, line: str) -> bool:
-        return self._regex.fullmatch(line.strip(" .:!|•·–—-")) is not None or self._regex.fullmatch(line) is not None
+        stripped = line.strip(" .:!|•·–—-")
+        return self._regex.fullmatch(stripped) is not None or (stripped != line and self._regex.fullmatch(line) is not None)
 
 
 @lru_cache(maxsize=1)

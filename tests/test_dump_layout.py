@@ -1,0 +1,43 @@
+"""Title, byline and date found by layout in page dumps, table-driven from realistic snippets."""
+
+import pytest
+
+from search.ingest.dump import extract_dump
+from search.ingest.normalise import normalise_text
+
+PROSE = (
+    "Officials in both capitals said on Tuesday that the talks would resume next month, after a pause "
+    "of almost a year in which neither side had moved on the central questions of the dispute.\n\n"
+    "Diplomats familiar with the negotiations said the main obstacle remained the sequencing of the "
+    "withdrawal, which each government wants the other to begin first, and the role of observers.\n\n"
+    "Analysts cautioned that the announcement was as much about domestic audiences as about the talks "
+    "themselves, since both leaders face elections within the next eighteen months."
+)
+
+CASES = [
+    ("repeated title",
+     "Menu\n\nWorld\n\nTalks To Resume After A Year Of Deadlock\n\nShare\n\nTalks To Resume After A Year Of Deadlock\n\nBy Anna Petrova\n\n" + PROSE,
+     ("Talks To Resume After A Year Of Deadlock", "Anna Petrova", None)),
+    ("title before byline and dateline, after weather and views",
+     "Moscow 12°C\n\n1,204 views\n\nPolitics\n\nTalks to resume after a year of deadlock\n\nBy: Anna Petrova\n\nWednesday, May 25, 2022\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock", "Anna Petrova", "2022-05-25")),
+    ("bare name under the title",
+     "Home\n\nAnalysis\n\nTalks to resume after a year of deadlock\n\nAnna Petrova\n\n13 Oct 2024\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock", "Anna Petrova", "2024-10-13")),
+    ("author and month line",
+     "Talks to resume after a year of deadlock\n\nThomas de Waal, September 2023\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock", "Thomas de Waal", None)),
+    ("agency byline is no author; Published on",
+     "News\n\nTalks to resume after a year of deadlock\n\nBy Agency\n\nPublished on 3 March 2021\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock", "", "2021-03-03")),
+    ("years in the text are not a date",
+     "Talks to resume after a year of deadlock\n\nBy Anna Petrova\n\nIn 2019 the talks collapsed, and in March 2020 they were suspended for good by both sides, officials recalled on Tuesday.\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock", "Anna Petrova", None)),
+]
+
+
+@pytest.mark.parametrize("dump, expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_header_by_layout(dump, expected):
+    parts = extract_dump(normalise_text(dump))
+    assert (parts.title, parts.author, parts.date) == expected
+    assert "\n\n".join(parts.body).endswith("within the next eighteen months.")
