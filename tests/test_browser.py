@@ -357,3 +357,52 @@ def test_favicon_is_served(page, live_server):
     page.goto(live_server + "/")
     declared = page.locator("head link[rel~=icon]").count() > 0
     assert declared or page.request.get(live_server + "/favicon.ico").status == 200
+
+
+def test_histogram_bar_filters_by_date_and_actor_chip_filters_by_actor(page, problems, live_server):
+    page.goto(live_server + "/")
+    page.get_by_role("link", name="2023: 3 articles").click()
+    page.wait_for_url(re.compile(r"from=2023"))
+    assert query(page)["from"] == ["2023"] and query(page)["to"] == ["2023"]
+    assert total(page) == 3
+    # Within one year the bars are months, each a link with an accessible label.
+    expect(page.get_by_role("link", name="2023-08: 1 article")).to_be_visible()
+    page.get_by_role("link", name="2023-08: 1 article").click()
+    page.wait_for_url(re.compile(r"from=2023-08"))
+    assert hit_titles(page) == ["Niger junta orders French troops out as Sahel realignment deepens"]
+    hits(page).first.locator("a.actor", has_text="ECOWAS").click()
+    page.wait_for_url(re.compile(r"actor=ECOWAS"))
+    assert query(page)["actor"] == ["ECOWAS"] and total(page) == 1
+    problems.assert_clean()
+
+
+def test_article_page_highlights_the_query(page, problems, live_server):
+    search_from_box(page, live_server, '"Collective Security" Erdogan Pashinyan')
+    page.get_by_role("link", name=SOUTHFRONT_TITLE).click()
+    page.wait_for_url(re.compile(r"/articles/"))
+    marks = [m.strip() for m in page.locator("article .body mark").all_inner_texts()]
+    assert "Collective" in marks and "Security" in marks and any(m.startswith("Erdogan") for m in marks)
+    assert "collective" not in marks  # "collective defense" is not the phrase
+    assert page.locator(".comment mark").count() >= 1  # comments are marked too
+    expect(page.get_by_role("link", name="← back to results")).to_be_visible()
+    problems.assert_clean()
+
+
+def test_keyboard_only_search_and_open(page, problems, live_server):
+    page.goto(live_server + "/")
+    page.keyboard.press("Tab")  # skip link first
+    expect(page.locator("a.skip")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator("#q")).to_be_focused()
+    page.keyboard.type("Multipolar")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=Multipolar"))
+    for _ in range(60):  # tab to the first result's link
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.closest('li.hit h2') !== null"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/articles/"))
+    expect(page.locator("h1")).to_have_text(SOUTHFRONT_TITLE)
+    problems.assert_clean()

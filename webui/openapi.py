@@ -45,6 +45,7 @@ _HIT = {
                 "type": "object", "required": ["field", "html"],
                 "properties": {"field": {"type": "string", "enum": ["body", "comments"]}, "html": {"type": "string"}},
             }},
+            "actor_urls": {"type": "array", "items": {"type": "string"}},
             "matched_in": {"type": "array", "items": {"type": "string", "enum": ["title", "body", "comments"]}},
             "copies": {"oneOf": [{"type": "null"}, {
                 "type": "object", "required": ["count", "outlets", "earliest_id", "is_earliest"],

@@ -41,6 +41,8 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         data["did_you_mean"]["url"] = search_url(r, settings, q=data["did_you_mean"]["query"])
     for term in data.get("key_terms", []):
         term["url"] = search_url(r, settings, q=f"{r.q} {term['term']}".strip())
+    for hit in data["hits"]:
+        hit["actor_urls"] = [search_url(r, settings, actors=(a,) if a not in r.actors else r.actors) for a in hit["actors"][:12]]
     data["histogram"] = date_histogram(data["facets"]["date"])
     data["chips"] = chips
     data["clear_url"] = search_url(r, settings, outlets=(), actors=(), not_outlets=(), not_actors=(), authors=(),
