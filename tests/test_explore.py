@@ -96,3 +96,20 @@ def test_search_page_shows_did_you_mean_and_export(client):
     assert 'Did you mean <a href="/?q=Erdogan">Erdogan</a>?' in html
     html = client.get("/?q=Erdogan").get_data(as_text=True)
     assert 'href="/api/export?q=Erdogan&amp;format=csv"' in html
+
+
+@pytest.mark.parametrize("params", [{"q": "Erdogan"}, {"q": "Erdogan", "outlet": "SouthFront"}, {"actor": "Russia", "from": "2023", "to": "2023"}])
+def test_counts_agree_between_ui_api_and_cli(client, corpus_settings, params):
+    import re as regex
+
+    api = client.get("/api/search", query_string=params).get_json()
+    html = client.get("/", query_string=params).get_data(as_text=True)
+    args = [params.get("q", "")] + [f"--{k}={v}" for k, v in params.items() if k != "q"]
+    cli = json.loads(CliRunner().invoke(main, ["query", *args, "--json", "--index-dir", str(corpus_settings.index_dir)]).output)
+    assert api["total"] == cli["total"] == int(regex.search(r"<strong>(\d+)</strong> result", html).group(1))
+    for name in ("outlet", "actor", "author", "date"):
+        api_counts = {e["value"]: e["count"] for e in api["facets"][name]}
+        assert api_counts == {e["value"]: e["count"] for e in cli["facets"][name]}
+        if name in ("outlet", "actor", "author"):
+            for value, count in api_counts.items():
+                assert f'>{value}</a> <span class="count">{count}</span>' in html.replace("&#39;", "'"), (name, value)

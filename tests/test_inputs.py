@@ -68,15 +68,18 @@ def test_bad_file_corpus_is_ingested_or_reported(tmp_path):
         "latin1.txt": body.replace("’", "'").replace("“", '"').replace("”", '"').replace("—", "-").replace("…", "...").encode("latin-1", errors="replace"),
         "utf16.txt": body.encode("utf-16"),
         "invalid_utf8.txt": body.encode("utf-8").replace(b"Turkey", b"Turk\xff\xfey", 3),
-        "huge.txt": b"word " * (3 * 1024 * 1024 // 5),
+        "huge.txt": b"word " * (50 * 1024 * 1024 // 5),  # 50 MB
         "broken.txt.gz": b"\x1f\x8b\x08\x00garbage",
         "crawl.jsonl": b'{"text": "too short"}\n{broken\n',
     }
     for name, data in files.items():
         (corpus / name).write_bytes(data)
-    report = build_index([corpus], tmp_path / "ix", Settings(max_file_mb=2))
+    (corpus / "nested.html").write_text("<html><body>" + "<div>" * 5000 + "deep " * 50 + "</div>" * 5000 + "</body></html>", encoding="utf-8")
+    (corpus / "malformed.html").write_text("<html><body><p>" + ("Moscow and Ankara agreed on a ceasefire after talks in Sochi. " * 6) + "<div><p><b>unclosed", encoding="utf-8")
+    report = build_index([corpus], tmp_path / "ix", Settings())
     skipped = {p.rsplit("/", 1)[1]: r for p, r in report.skipped}
-    assert report.indexed == 4  # good, latin1, utf16, invalid_utf8: the same article read four ways
+    # good, latin1, utf16, invalid_utf8 (the same article read four ways), nested and malformed HTML
+    assert report.indexed == 6
     assert set(skipped) == {"binary.txt", "empty.txt", "huge.txt", "broken.txt.gz", "crawl.jsonl:1", "crawl.jsonl:2"}
     assert skipped["huge.txt"].startswith("file too large")
     assert skipped["broken.txt.gz"].startswith("broken gzip file")
