@@ -4,11 +4,12 @@ Usage (from the repo root):
 
     .venv/bin/python bench/scale.py --docs 10000 [--work /tmp/mosaic-bench] [--queries 210] [--seed 1] [--skip-build]
 
-Steps, each engine in its own child process so that peak RSS is the engine's alone:
+Steps, each engine in its own child process so that time and memory are the engine's alone:
 
 1. Build the corpus with bench/corpus.py (cached in the work folder by size, seed and JSONL share).
-2. Mosaic: `mosaic index` end to end; then a second pass that only runs ingestion (read_articles)
-   over the same files, to split the build into ingest and indexing.
+2. Mosaic: `mosaic index` end to end (it may spread ingestion over worker processes); then a
+   second pass, in one process, that only runs ingestion (read_articles) over the same files, to
+   split the build's CPU time into ingest and indexing.
 3. FTS5: load the same files with a minimal reader (bench/fts5.py), timed per step.
 4. Queries: a fresh process per engine times opening the index plus the first search, runs the
    query mix (bench/querymix.py) once to warm up, then once more measured. Every search asks for
@@ -21,6 +22,7 @@ per-query latencies included, to <work>/run-<docs>-s<seed>-j<share>/results.json
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -29,6 +31,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,23 +42,57 @@ import querymix
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK = Path("/tmp/mosaic-bench")
 CHILD = "_child"  # first argument of this script when it runs as a child process
+RSS_SAMPLE_SECONDS = 0.2
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 # --- child processes -------------------------------------------------------------------------------
 
+def tree_rss_bytes(root: int) -> int:
+    """Return the summed RSS of a process and all its descendants, read from /proc."""
+    parents, rss = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        pid = int(entry.name)
+        parents[pid], rss[pid] = int(fields[1]), int(fields[21]) * PAGE_BYTES
+    tree, frontier = {root}, [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
+        tree.update(frontier)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
 def run_child(args: list[str], log: Path) -> dict:
-    """Run a command with output to `log`; return its wall and CPU time and its peak RSS (MB)."""
+    """Run a command with output to `log`; return its wall and CPU time (its worker processes
+    included) and its peak RSS: of its largest process, and of its whole process tree (sampled)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOSAIC_")}  # defaults only
+    peak_tree = [0]
     with open(log, "w", encoding="utf-8") as out:
         started = time.perf_counter()
         process = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+        finished = threading.Event()
+
+        def sample():
+            while not finished.wait(RSS_SAMPLE_SECONDS):
+                peak_tree[0] = max(peak_tree[0], tree_rss_bytes(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
+        finished.set()
+        sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         sys.exit(f"error: {' '.join(map(str, args))} exited with {process.returncode}; see {log}")
     return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "log": str(log)}
+            "peak_tree_rss_mb": max(peak_tree[0] / 2**20, usage.ru_maxrss / 1024), "log": str(log)}
 
 
 def run_task(task: str, *args, log: Path) -> dict:
@@ -66,7 +103,8 @@ def run_task(task: str, *args, log: Path) -> dict:
 
 
 def task_mosaic_ingest(articles: str) -> dict:
-    """Run Mosaic's ingestion alone over every input file: the ingest share of a build."""
+    """Run Mosaic's ingestion alone, in one process, over every input file: the CPU time of
+    ingest within a build (which spreads it over worker processes)."""
     from search.config import Settings
     from search.ingest import Skipped, iter_input_files, read_articles
     from search.ingest.actors import Gazetteer
@@ -75,20 +113,21 @@ def task_mosaic_ingest(articles: str) -> dict:
     count_mentions = Gazetteer.count_mentions
 
     def timed_count_mentions(self, text):
-        started = time.perf_counter()
+        started = time.process_time()
         try:
             return count_mentions(self, text)
         finally:
-            tagging[0] += time.perf_counter() - started
+            tagging[0] += time.process_time() - started
 
     Gazetteer.count_mentions = timed_count_mentions  # attribute actor tagging without editing the engine
     settings, articles_read, skipped = Settings(), 0, 0
-    started = time.perf_counter()
+    started = time.process_time()
     for path in iter_input_files([Path(articles)]):
         for item in read_articles(path, settings):
             skipped += isinstance(item, Skipped)
             articles_read += not isinstance(item, Skipped)
-    return {"seconds": time.perf_counter() - started, "actor_seconds": tagging[0], "articles": articles_read, "skipped": skipped}
+    return {"cpu_seconds": time.process_time() - started, "actor_cpu_seconds": tagging[0], "articles": articles_read,
+            "skipped": skipped}
 
 
 def task_fts5_build(articles: str, db: str) -> dict:
@@ -172,11 +211,13 @@ def latency_summary(latencies: list[float], cpu_latencies: list[float]) -> dict:
 
 
 def engine_version() -> dict:
-    """The commit the engine was measured at, and whether the working tree had changes."""
+    """The commit the engine was measured at, and a fingerprint of uncommitted changes to it."""
     def git(*args):
         result = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return result.stdout.strip() if result.returncode == 0 else ""
-    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain", "--", "search"))}
+    diff = git("diff", "HEAD", "--", "search")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(diff),
+            "diff_sha1": hashlib.sha1(diff.encode()).hexdigest()[:10] if diff else None}
 
 
 def prepare_corpus(work: Path, docs: int, seed: int, share: float) -> tuple[Path, dict]:
@@ -203,14 +244,13 @@ def build_both(run: Path, articles: Path) -> dict:
     print("FTS5: load …", file=sys.stderr)
     loaded = run_task("fts5-build", articles, db, log=run / "fts5-build.log")
     return {
-        "mosaic": {"seconds": build["seconds"], "cpu_seconds": build["cpu_seconds"], "peak_rss_mb": build["peak_rss_mb"],
-                   "summary": summary,
-                   "indexed": int(summary.split()[1].rstrip(",")) if summary else None,
-                   "ingest_seconds": ingest["seconds"], "actor_seconds": ingest["actor_seconds"],
+        "mosaic": {**{k: build[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb", "peak_tree_rss_mb")},
+                   "summary": summary, "indexed": int(summary.split()[1].rstrip(",")) if summary else None,
+                   "steps_cpu": {"read": ingest["cpu_seconds"] - ingest["actor_cpu_seconds"], "actors": ingest["actor_cpu_seconds"],
+                                 "index": build["cpu_seconds"] - ingest["cpu_seconds"]},
                    "index_bytes": mosaic_index_size(index_dir)},
-        "fts5": {"seconds": loaded["process"]["seconds"], "cpu_seconds": loaded["process"]["cpu_seconds"],
-                 "peak_rss_mb": loaded["process"]["peak_rss_mb"],
-                 "indexed": loaded["docs"], "steps": loaded["steps"], "index_bytes": db.stat().st_size},
+        "fts5": {**{k: loaded["process"][k] for k in ("seconds", "cpu_seconds", "peak_rss_mb", "peak_tree_rss_mb")},
+                 "indexed": loaded["docs"], "steps_cpu": loaded["steps_cpu"], "index_bytes": db.stat().st_size},
     }
 
 
@@ -299,15 +339,16 @@ def report(results: dict, results_file: Path) -> str:
     """Return the printed table: builds, searches, latency per query kind, then the ratios."""
     c, m, f = results["corpus"], results["build"]["mosaic"], results["build"]["fts5"]
     sm, sf = results["search"]["mosaic"], results["search"]["fts5"]
-    docs, steps, machine = results["docs"], f["steps"], results["machine"]
+    docs, machine = results["docs"], results["machine"]
     rows = [
         ("build, end to end (s)", f"{m['seconds']:.1f}", f"{f['seconds']:.1f}"),
-        ("  CPU time (s)", f"{m['cpu_seconds']:.1f}", f"{f['cpu_seconds']:.1f}"),
         ("  docs/s", f"{docs / m['seconds']:.0f}", f"{docs / f['seconds']:.0f}"),
-        ("  read + extract (s)", f"{m['ingest_seconds'] - m['actor_seconds']:.1f}", f"{steps['read']:.1f}"),
-        ("  actor tagging (s)", f"{m['actor_seconds']:.1f}", f"{steps['actors']:.1f}"),
-        ("  index + commit (s)", f"{m['seconds'] - m['ingest_seconds']:.1f}", f"{steps['insert'] + steps['optimize']:.1f}"),
-        ("build peak RSS (MB)", f"{m['peak_rss_mb']:.0f}", f"{f['peak_rss_mb']:.0f}"),
+        ("  CPU time, all processes (s)", f"{m['cpu_seconds']:.1f}", f"{f['cpu_seconds']:.1f}"),
+        ("    read + extract, CPU (s)", f"{m['steps_cpu']['read']:.1f}", f"{f['steps_cpu']['read']:.1f}"),
+        ("    actor tagging, CPU (s)", f"{m['steps_cpu']['actors']:.1f}", f"{f['steps_cpu']['actors']:.1f}"),
+        ("    index + commit, CPU (s)", f"{m['steps_cpu']['index']:.1f}", f"{f['steps_cpu']['index']:.1f}"),
+        ("build peak RSS, all processes (MB)", f"{m['peak_tree_rss_mb']:.0f}", f"{f['peak_tree_rss_mb']:.0f}"),
+        ("  largest process (MB)", f"{m['peak_rss_mb']:.0f}", f"{f['peak_rss_mb']:.0f}"),
         ("docs indexed", str(m["indexed"]), str(f["indexed"])),
         ("index size (MB)", f"{m['index_bytes'] / 1e6:.1f}", f"{f['index_bytes'] / 1e6:.1f}"),
         ("new process to first result (ms)", f"{sm['start_to_first_ms']:.0f}", f"{sf['start_to_first_ms']:.0f}"),
@@ -321,10 +362,11 @@ def report(results: dict, results_file: Path) -> str:
         ("search errors", str(len(sm["errors"])), str(len(sf["errors"]))),
     ]
     engine = results["engine"]
+    changes = f" + uncommitted changes (diff {engine['diff_sha1']})" if engine["dirty"] else ""
     lines = [
         f"Mosaic vs SQLite FTS5: {docs} docs ({c['dump']} page dumps, {c['jsonl']} JSONL records, {c['syndicated']} "
         f"syndicated copies; {c['bytes'] / 1e6:.1f} MB), seed {results['seed']}, {results['queries']} queries",
-        f"engine {engine['commit']}{' + uncommitted changes' if engine['dirty'] else ''}, {machine['cpus']} CPUs, "
+        f"engine {engine['commit']}{changes}, {machine['cpus']} CPUs, "
         f"load average {machine['load_average'][0]:.1f} at start, {machine['load_average'][1]:.1f} at end",
         "",
         f"{'':34}{'Mosaic':>12}{'SQLite FTS5':>14}",

@@ -48,14 +48,12 @@ class StemmingTokenizer(Tokenizer):
 
     def __init__(self, max_cache: int = 500_000):
         self.max_cache = max_cache
-        self._terms: dict[str, str] = {}
 
     def __getstate__(self):
         return {"max_cache": self.max_cache}  # the cache is not part of the pickled schema
 
     def __setstate__(self, state):
         self.max_cache = state["max_cache"]
-        self._terms = {}
 
     def __eq__(self, other):
         return type(other) is type(self)
@@ -63,7 +61,7 @@ class StemmingTokenizer(Tokenizer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        terms = self._terms
+        terms = _TERMS
         pos = start_pos
         matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
         for match in matches:
@@ -90,6 +88,29 @@ class StemmingTokenizer(Tokenizer):
                 if positions:
                     t.pos = pos
                 yield t
+
+
+# word → term, shared by every instance: Whoosh unpickles a fresh schema (and analyzer) each
+# time an index's schema is read, and a cold cache made highlighting re-stem every word.
+_TERMS: dict[str, str] = {}
+
+
+def _spans(self, text: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, term) of each indexed word of `text`: what __call__ yields, cheaper."""
+    spans = []
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        term = _TERMS.get(word)
+        if term is None:
+            term = _term_for(word)
+            if len(_TERMS) < self.max_cache:
+                _TERMS[word] = term
+        if term:
+            spans.append((match.start(), match.end(), term))
+    return spans
+
+
+StemmingTokenizer.spans = _spans
 
 
 def fold_word(word: str) -> str:

@@ -10,24 +10,11 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from whoosh import highlight
 from whoosh import query as wq
 
 SNIPPET_CHARS = 220
-SURROUND_CHARS = 80
+MIN_CONTEXT_CHARS = 40  # at least this much text around a group of matches
 MAX_EXPANSIONS = 200  # words of one wildcard that are marked
-
-
-class MarkFormatter(highlight.Formatter):
-    """Highlight matches with <mark>; everything else is HTML-escaped."""
-
-    between = " … "
-
-    def _text(self, text):
-        return html.escape(text, quote=False)
-
-    def format_token(self, text, token, replace=False):
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace), quote=False) + "</mark>"
 
 
 @dataclass(frozen=True)
@@ -75,49 +62,85 @@ def _walk(q: wq.Query):
         yield from _walk(child)
 
 
-def mark_tokens(analyzer, text: str, terms: QueryTerms) -> list:
-    """Return copies of the tokens of `text` with `.matched` set per `terms`."""
-    tokens = [t.copy() for t in analyzer(text, positions=True, chars=True, mode="index", removestops=False)]
-    for token in tokens:
-        token.matched = token.text in terms.words
+def mark_spans(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
+    """Return the (start, end) character spans of `text` that match `terms`, in order.
+
+    A phrase matches where its words follow each other once stop words are skipped, as the
+    index sees them; a single word matches wherever it occurs.
+    """
+    spans = word_spans(analyzer, text)
+    matched = [term in terms.words for _, _, term in spans]
     for phrase in terms.phrases:
         n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if all(tokens[i + k].text == phrase[k] for k in range(n)):
+        for i in range(len(spans) - n + 1):
+            if spans[i][2] == phrase[0] and all(spans[i + k][2] == phrase[k] for k in range(1, n)):
                 for k in range(n):
-                    tokens[i + k].matched = True
-    return tokens
+                    matched[i + k] = True
+    return [(start, end) for (start, end, _), hit in zip(spans, matched) if hit]
+
+
+def word_spans(analyzer, text: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, term) for each indexed word of `text` (stop words left out)."""
+    if hasattr(analyzer, "spans"):
+        return analyzer.spans(text)  # the index's own tokenizer, without Token objects
+    return [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index")]
 
 
 def snippet(analyzer, text: str, terms: QueryTerms, top: int = 2) -> str:
-    """Return up to `top` highlighted fragments of `text`, or "" when nothing in it matches."""
+    """Return up to `top` highlighted fragments of `text`, or "" when nothing in it matches.
+
+    Fragments group the matches that fit in about SNIPPET_CHARS, with context around them;
+    those with the most distinct matched words win, shown in text order.
+    """
     if not terms or not text:
         return ""
-    tokens = mark_tokens(analyzer, text, terms)
-    if not any(t.matched for t in tokens):
+    hits = mark_spans(analyzer, text, terms)
+    if not hits:
         return ""
-    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=SURROUND_CHARS)
-    fragments = fragmenter.fragment_tokens(text, iter(tokens))
-    best = highlight.top_fragments(fragments, top, highlight.BasicFragmentScorer(), highlight.FIRST)
-    return " ".join(MarkFormatter().format(best).split())
+    groups, i = [], 0
+    while i < len(hits):
+        j = i
+        while j + 1 < len(hits) and hits[j + 1][1] - hits[i][0] <= SNIPPET_CHARS - MIN_CONTEXT_CHARS:
+            j += 1
+        groups.append(hits[i : j + 1])
+        i = j + 1
+    best = sorted(groups, key=lambda g: -len({text[s:e].casefold() for s, e in g}))[:top]
+    best.sort(key=lambda g: g[0][0])
+    return " … ".join(_render(text, group) for group in best)
+
+
+def _render(text: str, group: list[tuple[int, int]]) -> str:
+    context = max(MIN_CONTEXT_CHARS // 2, (SNIPPET_CHARS - (group[-1][1] - group[0][0])) // 2)
+    start = max(0, group[0][0] - context)
+    end = min(len(text), group[-1][1] + context)
+    if start > 0:  # start and end on word boundaries
+        space = text.find(" ", start, group[0][0])
+        start = space + 1 if space != -1 else start
+    if end < len(text):
+        space = text.rfind(" ", group[-1][1], end)
+        end = space if space != -1 else end
+    out, at = [], start
+    for s, e in group:
+        out.append(html.escape(text[at:s], quote=False))
+        out.append("<mark>" + html.escape(text[s:e], quote=False) + "</mark>")
+        at = e
+    out.append(html.escape(text[at:end], quote=False))
+    return " ".join("".join(out).split())
 
 
 def mark_all(analyzer, text: str, terms: QueryTerms) -> str:
     """Return the whole of `text` HTML-escaped, with every match marked."""
-    if not terms:
-        return html.escape(text, quote=False)
     out, at = [], 0
-    for token in mark_tokens(analyzer, text, terms):
-        if token.matched:
-            out.append(html.escape(text[at : token.startchar], quote=False))
-            out.append("<mark>" + html.escape(text[token.startchar : token.endchar], quote=False) + "</mark>")
-            at = token.endchar
+    for start, end in (mark_spans(analyzer, text, terms) if terms else ()):
+        out.append(html.escape(text[at:start], quote=False))
+        out.append("<mark>" + html.escape(text[start:end], quote=False) + "</mark>")
+        at = end
     out.append(html.escape(text[at:], quote=False))
     return "".join(out)
 
 
 def matches(analyzer, text: str, terms: QueryTerms) -> bool:
-    return bool(terms and text) and any(t.matched for t in mark_tokens(analyzer, text, terms))
+    return bool(terms and text) and bool(mark_spans(analyzer, text, terms))
 
 
 def lead(body: str) -> str:

@@ -147,6 +147,7 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._generation: Path | None = None
         self._index = None
+        self._schema = None
 
     def _open(self, force: bool = False):
         """Return (generation directory, index), reopening when a rebuild has published a new one."""
@@ -155,6 +156,7 @@ class SearchEngine:
             if force or self._index is None or live is None or live != self._generation:
                 self._index = open_index(self.index_dir)
                 self._generation = current_generation(self.index_dir)
+                self._schema = self._index.schema  # Index.schema re-reads and unpickles it each time
             return self._generation, self._index
 
     def warm(self) -> None:
@@ -165,7 +167,7 @@ class SearchEngine:
     def _match(self, request: SearchRequest):
         request = request.validate(self.settings)
         generation, ix = self._open()
-        parsed = parse_query(request.q, request.scope, ix.schema, self.settings)
+        parsed = parse_query(request.q, request.scope, self._schema, self.settings)
         try:
             searcher = ix.searcher()
         except (EmptyIndexError, OSError):
@@ -346,11 +348,11 @@ class SearchEngine:
     def highlight_article(self, article: Article, q: str, scope: str = "all") -> dict:
         """Return the article's body paragraphs and comment texts as HTML with the query marked."""
         _, ix = self._open()
-        parsed = parse_query(q, scope if scope in SCOPES else "all", ix.schema, self.settings)
+        parsed = parse_query(q, scope if scope in SCOPES else "all", self._schema, self.settings)
         with ix.searcher() as searcher:
             body_terms = query_terms(parsed, searcher.reader(), "body")
             comment_terms = query_terms(parsed, searcher.reader(), "comments")
-        body_analyzer, comment_analyzer = ix.schema["body"].analyzer, ix.schema["comments"].analyzer
+        body_analyzer, comment_analyzer = self._schema["body"].analyzer, self._schema["comments"].analyzer
         return {
             "body": [mark_all(body_analyzer, p, body_terms) for p in article.body.split("\n\n") if p.strip()],
             "comments": [[mark_all(comment_analyzer, p, comment_terms) for p in c.text.split("\n\n")] for c in article.comments],

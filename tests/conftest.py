@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import threading
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,19 +71,41 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def running_server(index_dir: Path):
+    """Run `mosaic serve` (waitress) on a free loopback port in its own process; yield its URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search", "serve", "--index-dir", str(index_dir), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/api/search?per_page=1", timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(corpus_settings):
-    """A real waitress server on loopback serving the corpus index; yields its base URL."""
-    from waitress.server import create_server
-
-    from webui import create_app
-
-    app = create_app({"SETTINGS": corpus_settings})
-    server = create_server(app, host="127.0.0.1", port=_free_port(), threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    """A real server (`mosaic serve`, waitress) on loopback over the corpus index; yields its URL."""
+    with running_server(corpus_settings.index_dir) as url:
+        yield url
 
 
 @pytest.fixture()

@@ -2,7 +2,7 @@
 
 import pytest
 
-HIT_KEYS = {"id", "title", "author", "outlet", "date", "url", "actors", "score", "snippets", "matched_in", "copies"}
+HIT_KEYS = {"id", "title", "author", "outlet", "date", "url", "actors", "score", "snippets", "matched_in", "copies", "actor_urls"}
 
 
 def test_search_shape(client):

@@ -14,7 +14,7 @@ import pytest
 from search.config import Settings
 from search.indexer import build_index, current_generation
 from search.query import SearchEngine, SearchRequest
-from tests.conftest import FIXTURES, ROOT, SEEDS, _free_port
+from tests.conftest import FIXTURES, ROOT, SEEDS, running_server
 
 CLIENTS = 20
 
@@ -34,17 +34,16 @@ def corpora(tmp_path_factory):
 
 
 def test_searches_during_rebuilds_never_fail_or_see_partial_results(tmp_path, corpora):
-    from waitress.server import create_server
-
-    from webui import create_app
-
     small, large = corpora
     index_dir = tmp_path / "ix"
     settings = Settings(index_dir=index_dir, index_workers=1)
     build_index([small], index_dir, settings)
-    server = create_server(create_app({"SETTINGS": settings}), host="127.0.0.1", port=_free_port(), threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    port = server.effective_port
+    with running_server(index_dir) as url:
+        _load_while_rebuilding(url, index_dir, settings, small, large)
+
+
+def _load_while_rebuilding(url, index_dir, settings, small, large):
+    port = int(url.rsplit(":", 1)[1])
 
     stop = threading.Event()
     errors: list[str] = []
@@ -78,7 +77,6 @@ def test_searches_during_rebuilds_never_fail_or_see_partial_results(tmp_path, co
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
-        server.close()
     assert errors == []
     assert seen <= {2, 62}, f"partial results seen: {seen}"  # only whole generations are ever visible
     assert requests[0] > 100

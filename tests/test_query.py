@@ -166,7 +166,16 @@ def test_phrase_snippets_mark_only_the_phrase(search):
     html = hit["snippets"][0]["html"]
     assert "<mark>Collective</mark> <mark>Security</mark> Treaty" in html
     assert "<mark>Armenia</mark>" in html
-    assert "collective defense" in html and "<mark>collective</mark>" not in html  # the words alone are not the phrase
+    assert "<mark>collective</mark>" not in html  # the words alone are not the phrase
+
+
+def test_phrase_marking_skips_stop_words_like_the_index():
+    from search.analysis import text_analyzer
+    from search.highlight import QueryTerms, mark_all
+
+    terms = QueryTerms(frozenset(), (("bank", "england"),))
+    marked = mark_all(text_analyzer(), "The Bank of England, the bank of Scotland and England.", terms)
+    assert marked == "The <mark>Bank</mark> of <mark>England</mark>, the bank of Scotland and England."
 
 
 def test_wildcard_matches_are_marked_and_negated_words_are_not(search):
