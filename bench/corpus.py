@@ -42,9 +42,10 @@ SHARED = ROOT.parent / "shared"
 BBC_DIR = SHARED / "data" / "news-corpus" / "bbc"
 ACTORS_FILE = ROOT / "search" / "data" / "actors.toml"
 # Bump when the generator changes, so cached corpora built by an older version are rebuilt.
-CORPUS_VERSION = 1
+CORPUS_VERSION = 2
 
 BODY_WORDS = (600, 1200)
+SEED_SHARE = 0.4  # at most this share of a body comes from the source article it grew from
 MAX_COMMENTS = 30
 UNDATED_SHARE = 0.05
 SYNDICATED_SHARE = 0.02
@@ -199,6 +200,10 @@ def mention(form: str, kind: str, template: str) -> str:
     return template.format(a=form).replace("..", ".")
 
 
+def count_words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
 def zipf_weights(count: int, exponent: float) -> list[float]:
     return [1 / rank**exponent for rank in range(1, count + 1)]
 
@@ -249,9 +254,15 @@ class Generator:
         category = rng.choices(self.categories, [CATEGORY_WEIGHTS[c] for c in self.categories])[0]
         pool = self.source.articles[category]
         title, first = rng.choice(pool)
-        # A body: the seed article's paragraphs, then paragraphs of others in the same section.
-        paragraphs, target = list(first), rng.randint(*BODY_WORDS)
-        while sum(len(p.split()) for p in paragraphs) < target:
+        # A body: the seed article's opening, then runs of paragraphs from others in the same
+        # section. The opening is capped so that two articles grown from one seed stay distinct.
+        target = rng.randint(*BODY_WORDS)
+        paragraphs = first[:1]
+        for paragraph in first[1:]:
+            if count_words(paragraphs) + len(paragraph.split()) > SEED_SHARE * target:
+                break
+            paragraphs.append(paragraph)
+        while count_words(paragraphs) < target:
             _, more = rng.choice(pool)
             start = rng.randrange(len(more))
             paragraphs += more[start : start + rng.randint(1, 4)]
@@ -323,7 +334,7 @@ def manifest_entry(plan: Plan, path: str) -> dict:
         "n": plan.n, "path": path, "kind": plan.kind, "url": plan.url, "title": plan.title,
         "author": plan.author, "date": plan.day.isoformat() if plan.day else None, "outlet": plan.outlet.name,
         "domain": plan.outlet.domain, "actors": plan.actors, "comments": len(plan.comments),
-        "words": sum(len(p.split()) for p in plan.paragraphs), "syndicated_from": plan.syndicated_from,
+        "words": count_words(plan.paragraphs), "syndicated_from": plan.syndicated_from,
     }
 
 

@@ -42,7 +42,7 @@ import querymix
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK = Path("/tmp/mosaic-bench")
 CHILD = "_child"  # first argument of this script when it runs as a child process
-RSS_SAMPLE_SECONDS = 0.2
+RSS_SAMPLE_SECONDS = 0.5
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 

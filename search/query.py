@@ -26,7 +26,7 @@ from search.highlight import lead, mark_all, matches, query_terms, snippet
 from search.facets import UNDATED, Filters, count_facets, date_bounds, facet_table
 from search.indexer import current_generation, open_index
 from search.parsing import OPERATORS, check_expansion, parse_query
-from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article
+from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article, stored_text
 from search.vocabulary import vocabulary_for, words_of
 
 SORTS = ("relevance", "newest", "oldest")
@@ -276,7 +276,7 @@ class SearchEngine:
             stored = searcher.stored_fields(doc)
             snippets, matched_in = [], []
             for name in SNIPPET_FIELDS:
-                fragment = snippet(schema[name].analyzer, stored.get(name, ""), terms[name]) if has_query else ""
+                fragment = snippet(schema[name].analyzer, stored_text(stored, name), terms[name]) if has_query else ""
                 if fragment:
                     snippets.append({"field": name, "html": fragment})
                     matched_in.append(name)

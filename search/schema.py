@@ -65,7 +65,8 @@ def build_schema() -> Schema:
         comment_actor=TEXT(analyzer=keyword_analyzer(), phrase=False),
         actor_mentions=STORED(),
         body=TEXT(analyzer=text_analyzer(), stored=True),
-        comments=TEXT(analyzer=text_analyzer(), stored=True, field_boost=COMMENTS_BOOST),
+        # Not stored: the text is in comment_list with the authors (see stored_text).
+        comments=TEXT(analyzer=text_analyzer(), field_boost=COMMENTS_BOOST),
         comment_list=STORED(),
         **{
             FACET_OUTLET: COLUMN(columns.VarBytesColumn()),
@@ -104,6 +105,13 @@ def article_to_document(article: Article) -> dict:
         FACET_AUTHOR: article.author.encode("utf-8"),
         FINGERPRINT: pack(article.fingerprint),
     }
+
+
+def stored_text(stored: dict, field: str) -> str:
+    """Return the text of a searchable field from a stored document, as it was indexed."""
+    if field == "comments":
+        return "\n\n".join(text for _, text in json.loads(stored.get("comment_list") or "[]"))
+    return stored.get(field, "")
 
 
 def document_to_article(stored: dict) -> Article:
