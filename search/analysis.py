@@ -38,6 +38,11 @@ def stem_english(word: str) -> str:
     return _ENGLISH.stem(word)
 
 
+# word → term, shared by every instance: Whoosh unpickles a fresh schema (and analyzer) each
+# time an index's schema is read, and a cold cache made highlighting re-stem every word.
+_TERMS: dict[str, str] = {}
+
+
 class StemmingTokenizer(Tokenizer):
     """Words → lowercase, accent-folded, stop-worded, Snowball-stemmed terms in one pass.
 
@@ -58,19 +63,27 @@ class StemmingTokenizer(Tokenizer):
     def __eq__(self, other):
         return type(other) is type(self)
 
+    def term(self, word: str) -> str:
+        """Return the indexed term of a word ("" for a stop word), through the shared cache."""
+        term = _TERMS.get(word)
+        if term is None:
+            term = _term_for(word)
+            if len(_TERMS) < self.max_cache:
+                _TERMS[word] = term
+        return term
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Return (start, end, term) of each indexed word of `text`: what __call__ yields, cheaper."""
+        return [(m.start(), m.end(), term) for m in _WORD.finditer(text) if (term := self.term(m.group(0)))]
+
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        terms = _TERMS
         pos = start_pos
         matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
         for match in matches:
             word = match.group(0)
-            term = terms.get(word)
-            if term is None:
-                term = _term_for(word)
-                if len(terms) < self.max_cache:
-                    terms[word] = term
+            term = self.term(word)
             t.boost = 1.0
             if keeporiginal:
                 t.original = word
@@ -88,29 +101,6 @@ class StemmingTokenizer(Tokenizer):
                 if positions:
                     t.pos = pos
                 yield t
-
-
-# word → term, shared by every instance: Whoosh unpickles a fresh schema (and analyzer) each
-# time an index's schema is read, and a cold cache made highlighting re-stem every word.
-_TERMS: dict[str, str] = {}
-
-
-def _spans(self, text: str) -> list[tuple[int, int, str]]:
-    """Return (start, end, term) of each indexed word of `text`: what __call__ yields, cheaper."""
-    spans = []
-    for match in _WORD.finditer(text):
-        word = match.group(0)
-        term = _TERMS.get(word)
-        if term is None:
-            term = _term_for(word)
-            if len(_TERMS) < self.max_cache:
-                _TERMS[word] = term
-        if term:
-            spans.append((match.start(), match.end(), term))
-    return spans
-
-
-StemmingTokenizer.spans = _spans
 
 
 def fold_word(word: str) -> str:
