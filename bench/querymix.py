@@ -2,8 +2,9 @@
 
 Seven kinds, interleaved so that any prefix of the mix is balanced: a common word, a rare word,
 two words (AND), a two-word phrase, a field query (author:, title:, or actor: with a word), a
-common word with one filter (outlet, actor or date range) and a common word with two filters. Words come from the
-source texts, names and filter values from the corpus manifest; the same seed gives the same mix.
+common word with one filter (outlet, actor or date range) and a common word with two filters.
+Words come from the source texts, names and filter values from the corpus manifest; the same seed
+gives the same mix.
 
 A spec is a plain dict: `q`, `outlets`, `actors`, `date_from` and `date_to` are Mosaic's request;
 `fts` holds the same search for FTS5: the MATCH expression and the filters (dates as ISO days).
@@ -117,10 +118,8 @@ class MixMaker:
             actor, word = self.actor(), self.middle_word()
             return spec(kind, f'actor:"{actor}" {word}', word, actor=actor, actor_in_query=True)
         word = rng.choice(self.ranked[:COMMON_RANK])  # a broad search, narrowed by the filters
-        choices = {"outlet": lambda: {"outlet": self.outlet()}, "actor": lambda: {"actor": self.actor()},
-                   "dates": lambda: {"dates": self.dates()}}
-        names = rng.sample(sorted(choices), 1 if kind == "filter" else 2)
-        filters = {k: v for name in names for k, v in choices[name]().items()}
+        draw = {"actor": self.actor, "dates": self.dates, "outlet": self.outlet}
+        filters = {name: draw[name]() for name in rng.sample(sorted(draw), 1 if kind == "filter" else 2)}
         return spec(kind, word, word, **filters)
 
 

@@ -256,7 +256,7 @@ def build_both(run: Path, articles: Path) -> dict:
 
 def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, skip_build: bool) -> tuple[dict, Path]:
     """Run every step; return the results and the file they were written to."""
-    load_before = os.getloadavg()[0]
+    load_before, engine_before = os.getloadavg()[0], engine_version()
     folder, description = prepare_corpus(work, docs, seed, share)
     run = work / f"run-{docs}-s{seed}-j{share:g}"
     run.mkdir(parents=True, exist_ok=True)
@@ -279,7 +279,8 @@ def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, 
 
     results = {
         "docs": docs, "seed": seed, "queries": len(mix), "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "engine": engine_version(),
+        "engine": engine_before,
+        "engine_at_end": engine_version(),  # others may change the engine while a run goes on
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
                     "load_average": [load_before, os.getloadavg()[0]]},
         "corpus": description,
@@ -363,6 +364,9 @@ def report(results: dict, results_file: Path) -> str:
     ]
     engine = results["engine"]
     changes = f" + uncommitted changes (diff {engine['diff_sha1']})" if engine["dirty"] else ""
+    if results["engine_at_end"] != engine:
+        end = results["engine_at_end"]
+        changes += f"; WARNING: the engine changed during the run (now {end['commit']}, diff {end['diff_sha1']})"
     lines = [
         f"Mosaic vs SQLite FTS5: {docs} docs ({c['dump']} page dumps, {c['jsonl']} JSONL records, {c['syndicated']} "
         f"syndicated copies; {c['bytes'] / 1e6:.1f} MB), seed {results['seed']}, {results['queries']} queries",
