@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
-from search.duplicates import cluster_roots
+from search.duplicates import cluster_roots, read_clusters
 from search.ingest.fingerprint import unpack
 from search.schema import FACET_ACTORS, FACET_AUTHOR, FACET_DATE, FACET_OUTLET, FINGERPRINT, VALUE_SEPARATOR
 
@@ -46,7 +47,7 @@ class FacetTable:
         return cached
 
     @classmethod
-    def load(cls, reader) -> "FacetTable":
+    def load(cls, reader, generation: Path | None = None) -> "FacetTable":
         def raw_column(name: str) -> list[bytes]:
             if not reader.has_column(name):
                 return [b""] * reader.doc_count_all()
@@ -57,21 +58,35 @@ class FacetTable:
 
         actors = [tuple(v.split(VALUE_SEPARATOR)) if v else () for v in column(FACET_ACTORS)]
         outlets = [v or UNKNOWN_OUTLET for v in column(FACET_OUTLET)]
-        sketches = [unpack(v) for v in raw_column(FINGERPRINT)]
         authors = [v or UNKNOWN_AUTHOR for v in column(FACET_AUTHOR)]
-        return cls(outlets, actors, column(FACET_DATE), authors, cluster_roots(sketches))
+        clusters = read_clusters(generation, reader.doc_count_all()) if generation else None
+        if clusters is None:  # a generation built before clusters were stored with it
+            clusters = cluster_roots(sketches_of(reader))
+        return cls(outlets, actors, column(FACET_DATE), authors, clusters)
+
+
+def sketches_of(reader) -> list[tuple[int, ...]]:
+    """Return the body sketch of every document, by docnum; deleted documents have none, so an
+    updated article does not count its own replaced version as a copy."""
+    if not reader.has_column(FINGERPRINT):
+        return [()] * reader.doc_count_all()
+    sketches = [unpack(value) for value in reader.column_reader(FINGERPRINT)]
+    if reader.has_deletions():
+        sketches = [() if reader.is_deleted(doc) else sketch for doc, sketch in enumerate(sketches)]
+    return sketches
 
 
 _tables: dict[str, FacetTable] = {}
 _tables_lock = threading.Lock()
 
 
-def facet_table(key: str, reader) -> FacetTable:
+def facet_table(generation: Path, reader) -> FacetTable:
     """Return the facet table of an index generation, loading it on first use."""
+    key = str(generation)
     with _tables_lock:
         table = _tables.get(key)
         if table is None:
-            table = FacetTable.load(reader)
+            table = FacetTable.load(reader, generation)
             _tables.clear()  # one live generation at a time; the old table is garbage
             _tables[key] = table
         return table

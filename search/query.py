@@ -6,6 +6,7 @@ shown in one is the count shown in all.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
+from whoosh.reading import TermNotFound
 
 from search.article import Article
 from search.config import Settings
@@ -25,6 +27,7 @@ from search.errors import BadQuery, NotFound, QueryTimeout
 from search.highlight import lead, mark_all, matches, query_terms, snippet
 from search.facets import UNDATED, Filters, count_facets, date_bounds, facet_table
 from search.indexer import current_generation, open_index
+from search.readers import preload_field_lengths
 from search.parsing import OPERATORS, check_expansion, parse_query
 from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article, stored_text
 from search.vocabulary import vocabulary_for, words_of
@@ -136,6 +139,7 @@ class _Match:
     parsed: wq.Query
     matched: list[int]
     kept: list[int]
+    scores: dict[int, float] | None  # by docnum, when the request is ranked by relevance
 
 
 class SearchEngine:
@@ -175,12 +179,14 @@ class SearchEngine:
             generation, ix = self._open(force=True)
             searcher = ix.searcher()
         with searcher:
-            table = facet_table(str(generation), searcher.reader())
+            preload_field_lengths(searcher, str(generation))
+            table = facet_table(generation, searcher.reader())
             check_expansion(parsed, searcher.reader())
-            matched = _matching_docs(searcher, parsed, self.settings.query_timeout)
+            scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
+            matched, scores = _matching_docs(searcher, parsed, self.settings.query_timeout, scored)
             filters = request.filters()
             kept = [doc for doc in matched if filters.passes(table, doc)]
-            yield _Match(searcher, generation, table, parsed, matched, kept)
+            yield _Match(searcher, generation, table, parsed, matched, kept, scores)
 
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
@@ -241,14 +247,16 @@ class SearchEngine:
 
     def _ranked(self, m: _Match, request: SearchRequest, limit: int | None) -> list[tuple[int, float | None]]:
         """Return up to `limit` (docnum, score) pairs of the kept documents in the requested order."""
-        sort = request.sort
-        if sort == "relevance" and isinstance(m.parsed, wq.Every):
-            sort = "newest"  # browsing without a query: newest first is what readers expect
-        if sort == "relevance":
-            if not m.kept:
-                return []
-            results = m.searcher.search(m.parsed, filter=set(m.kept), limit=limit)
-            return [(hit.docnum, hit.score) for hit in results]
+        if m.scores is not None:
+            scores = m.scores
+            # Highest score first, ties in index order, as Whoosh ranks them.
+            if limit is None:
+                ordered = sorted(m.kept, key=lambda d: (-scores[d], d))
+            else:
+                ordered = heapq.nsmallest(limit, m.kept, key=lambda d: (-scores[d], d))
+            return [(d, scores[d]) for d in ordered]
+        # Browsing without a query ranks newest first: that is what readers expect.
+        sort = "newest" if request.sort == "relevance" else request.sort
         # Undated articles go last in both date orders.
         dates = m.table.dates
         dated = sorted((d for d in m.kept if dates[d]), key=lambda d: (dates[d], -d), reverse=(sort == "newest"))
@@ -368,17 +376,30 @@ class SearchEngine:
         return document_to_article(stored)
 
 
-def _matching_docs(searcher, parsed: wq.Query, timeout: float) -> list[int]:
-    """Return every matching docnum; raise QueryTimeout when that takes longer than `timeout`."""
+def _matching_docs(searcher, parsed: wq.Query, timeout: float, scored: bool) -> tuple[list[int], dict | None]:
+    """Return every matching docnum and, when `scored`, each one's score, in one pass over the
+    postings (facets need every match, ranking its score; two passes cost twice as much).
+    Raise QueryTimeout when this takes longer than `timeout`."""
     deadline = time.perf_counter() + timeout
-    docs = []
-    for n, doc in enumerate(searcher.docs_for_query(parsed)):
-        docs.append(doc)
-        if n % 4096 == 4095 and time.perf_counter() > deadline:
+    context = searcher.context() if scored else searcher.boolean_context()
+    docs, scores = [], []
+    for leaf, offset in searcher.leaf_searchers():
+        if time.perf_counter() > deadline:
             break
+        try:
+            matcher = parsed.matcher(leaf, context)
+        except TermNotFound:
+            continue
+        while matcher.is_active():
+            docs.append(offset + matcher.id())
+            if scored:
+                scores.append(matcher.score())
+            matcher.next()
+            if len(docs) % 4096 == 0 and time.perf_counter() > deadline:
+                break
     if time.perf_counter() > deadline:
         raise QueryTimeout(f"the query ran longer than {timeout:g}s and was stopped", hint="make it more specific")
-    return docs
+    return docs, (dict(zip(docs, scores)) if scored else None)
 
 
 def _collapse(ranked: list[tuple[int, float | None]], table) -> list[tuple[int, float | None]]:

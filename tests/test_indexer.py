@@ -122,6 +122,8 @@ def test_incremental_update_reads_only_changed_files(tmp_path, copy_seeds):
     assert engine.search(SearchRequest(q='"sea power"')).total == 1
     assert engine.search(SearchRequest(q="thalassocracy")).total == 0
     assert engine.search(SearchRequest()).total == 2  # the old version is gone, not duplicated
+    (updated,) = engine.search(SearchRequest(q='"sea power"')).hits
+    assert updated["copies"] is None  # nor counted as a near-duplicate copy of the new one
 
     (copy_seeds / "001_7bd2b091357a582b.txt").unlink()
     removed = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
