@@ -30,6 +30,13 @@ CASES = [
     ("agency byline is no author; Published on",
      "News\n\nTalks to resume after a year of deadlock\n\nBy Agency\n\nPublished on 3 March 2021\n\n" + PROSE,
      ("Talks to resume after a year of deadlock", "", "2021-03-03")),
+    ("passive 'by' in a headline is no byline",
+     "Skip to content\n\nThe Meridian Review\n\nMenu\n\nAnalysis\n\nPipeline deal hit by new sanctions\n\nShare\n\n"
+     "Pipeline deal hit by new sanctions\n\nWritten by Maya Costa\n\nPublished on 23 Aug 2018\n\n" + PROSE,
+     ("Pipeline deal hit by new sanctions", "Maya Costa", "2018-08-23")),
+    ("headline ending in an initialism",
+     "The Open Brief\n\nWorld\n\nWhat the new tariffs mean for the U.S.\n\nBy Anna Petrova\n\n" + PROSE,
+     ("What the new tariffs mean for the U.S.", "Anna Petrova", None)),
     ("years in the text are not a date",
      "Talks to resume after a year of deadlock\n\nBy Anna Petrova\n\nIn 2019 the talks collapsed, and in March 2020 they were suspended for good by both sides, officials recalled on Tuesday.\n\n" + PROSE,
      ("Talks to resume after a year of deadlock", "Anna Petrova", None)),

@@ -91,3 +91,20 @@ def test_folders_are_walked_recursively_and_hidden_files_ignored(tmp_path):
     for name in ("a/one.txt", "a/b/two.jsonl", "a/b/.hidden.txt", "a/b/notes.md"):
         (tmp_path / name).write_text("x", encoding="utf-8")
     assert [p.relative_to(tmp_path).as_posix() for p in iter_input_files([tmp_path])] == ["a/b/two.jsonl", "a/one.txt"]
+
+
+def test_outlet_is_the_site_that_names_itself_not_an_outlet_it_credits_or_its_readers_cite(tmp_path):
+    page = (
+        "Skip to content\n\nThe Parallax View\n\nWorld\n\nPolitics\n\nTalks to resume after a year of deadlock\n\n"
+        "By Anna Petrova\n\nPhoto: Reuters\n\n"
+        + "Officials in both capitals said on Tuesday that the talks would resume next month, after a pause of almost a year. " * 3
+        + "\n\nDiplomats said the main obstacle remained the sequencing of the withdrawal, which each side wants the other to begin. " * 3
+        + "\n\n2 comments\n\nMark Doyle\n\nThe BBC reported this a week ago, and Reuters too; nothing new here at all.\n\n"
+        "Ann Lee\n\nAs BBC News said, the talks have failed twice before and will fail again this time.\n\n"
+        "© 2024 The Parallax View\n"
+    )
+    (tmp_path / "talks.txt").write_text(page, encoding="utf-8")
+    (tmp_path / "sources.toml").write_text('[urls]\n"talks.txt" = "https://parallaxview.net/news/talks"\n', encoding="utf-8")
+    article = read_article(tmp_path / "talks.txt")
+    assert article.outlet == "The Parallax View"
+    assert [c.author for c in article.comments] == ["Mark Doyle", "Ann Lee"]

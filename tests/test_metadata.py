@@ -76,6 +76,20 @@ def test_outlet_for_url(url, outlet):
     assert metadata.outlet_for_url(url) == outlet
 
 
+@pytest.mark.parametrize(
+    "lines, url, outlet",
+    [
+        (["Home", "The Parallax View", "World"], "https://parallaxview.net/news/x", "The Parallax View"),
+        (["Frontier Affairs Weekly", "Menu"], "https://www.frontieraffairs.net/a/1", "Frontier Affairs Weekly"),
+        (["Isthmus Times"], "https://isthmustimes.net/2020/01/x", "Isthmus Times"),
+        (["Menu", "World", "Politics"], "https://parallaxview.net/news/x", ""),  # no line spells the site
+        (["The Parallax View is read by 2 million people."], "https://parallaxview.net/x", ""),  # a sentence
+    ],
+)
+def test_outlet_spelled_for_url(lines, url, outlet):
+    assert metadata.outlet_spelled_for_url(lines, url) == outlet
+
+
 def test_outlet_named_in_page_chrome():
     assert metadata.outlet_named_in(["Support SouthFront", "Menu", "Support SouthFront"]) == "SouthFront"
     assert metadata.outlet_named_in(["multimedia features on BLiTZ"]) == "BLiTZ"

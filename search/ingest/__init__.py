@@ -136,7 +136,9 @@ def _build_article(parts, *, path: Path, kind: str, url: str, given: dict, key: 
     outlet = (
         metadata.canonical_outlet(given["outlet"]) if "outlet" in given
         else metadata.canonical_outlet(site_name) if site_name
-        else (metadata.outlet_for_url(url) if url else "") or metadata.outlet_named_in(parts.chrome)
+        else (metadata.outlet_for_url(url) if url else "")
+        or metadata.outlet_spelled_for_url(parts.chrome, url)
+        or metadata.outlet_named_in(parts.chrome)
     )
     if not outlet and url:
         outlet = metadata.domain_of(url)

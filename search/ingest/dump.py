@@ -8,6 +8,8 @@ phrases that page chrome always uses; this module reads those.
 
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -30,6 +32,8 @@ TITLE_DISTANCE_COST = 0.5  # per text line between it and the body ...
 TITLE_DISTANCE_CAP = 10.0  # ... up to this (a list of teasers may sit in between)
 TITLE_NAME_COST = 2.0  # "Jane Doe": a bare name is the byline, not the headline
 TITLE_MIN_WORDS, TITLE_MAX_WORDS = 2, 30
+# A headline may end in an initialism's dot ("... means for the U.S."), not a sentence's.
+_ENDS_WITH_INITIALISM = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}$")
 FULL_TITLE_WORDS = 4  # fewer words is more often a section label ("World", "Asia Defense")
 BYLINE_REACH = 4  # a byline sits above the body or within its first lines
 DATELINE_REACH = 2
@@ -74,7 +78,7 @@ def looks_like_title(text: str) -> bool:
     words = text.split()
     if not TITLE_MIN_WORDS <= len(words) <= TITLE_MAX_WORDS or len(text) > 250:
         return False
-    if text.endswith((".", ",", ";", ":")) and not text.endswith("..."):
+    if text.endswith((".", ",", ";", ":")) and not (text.endswith("...") or _ENDS_WITH_INITIALISM.search(text)):
         return False
     if not (text[:1].isupper() or text[:1].isdigit() or text[:1] in "\"“‘'"):
         return False
@@ -174,16 +178,21 @@ def extract_dump(text: str) -> DumpParts:
     scores = [float("-inf") if i in bio else score for i, score in enumerate(scores)]
     begin, end = best_run(scores, header_end + 1)
     parts.body = [lines[i].text for i in range(begin, end) if not is_chrome_line(infos[i])]
-    parts.chrome = [line.text for i, line in enumerate(lines) if not begin <= i < end]
 
     # 4. Comments: from the first comment-section marker (or "<name> says:") after the body to the
     #    page footer, when the section shows comments rather than only a form or a link.
     comment_start = next(
         (i for i in range(end, len(lines)) if patterns.is_comment_start(lines[i].text) or says_author(lines[i].text)), None
     )
+    section_end = comment_start
     if comment_start is not None:
-        section = lines[comment_start : find_section_end(lines, comment_start)]
+        section_end = find_section_end(lines, comment_start)
+        section = lines[comment_start:section_end]
         parts.comments = split_comments(section) if has_comments(section) else []
+    # The page's own chrome, where it names itself: not the body, not photo credits ("Photo:
+    # Reuters") and not the readers' comments, which name other outlets all the time.
+    outside = set(range(begin, end)) | (set(range(comment_start, section_end)) if comment_start is not None else set())
+    parts.chrome = [line.text for i, line in enumerate(lines) if i not in outside and not infos[i].credit]
 
     # 5. Tag lines also follow the body ("Tags: Taiwan, China"); only explicitly labelled ones.
     if not parts.tags:

@@ -68,8 +68,10 @@ _NOT_NAME_START = re.compile(r"(?:the|a|an|how|why|what|when|who|new|top|best|mo
 _BIO_AFTER_NAME = re.compile(r"\s*(?:,|is\b|\(|–|—|-)")
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,:]*(?![\w])")
 # Cues of a byline or dateline in most languages: a numeric date, a time, "by/von/por Name", a handle.
+# "by" only opens a byline at the start or after one word ("By Jane Doe", "Analysis by Jane
+# Doe"); further in, it is a headline's passive ("Irish company hit by Iraqi report").
 _META = re.compile(
-    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b|(?:^|\s)(?:by|von|por|par|oleh|автор:?)\s+\w"
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2}:\d{2}\b|^(?:[\w-]+\s+)?(?:by|von|por|par|oleh|автор:?)\s+\w"
     r"|@\w{2,}|\b(?:published|updated|posted)\b",
     re.IGNORECASE,
 )

@@ -117,6 +117,44 @@ def _outlet_name_pattern() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), names
 
 
+# A site's name in its own chrome is a short line ("The Parallax View", "Frontier Affairs Weekly").
+SELF_NAME_MAX_WORDS = 6
+SELF_NAME_EXTRA_CHARS = 8  # letters beyond the domain's name: "the", "weekly", "news", "online"
+
+
+def site_label(url: str) -> str:
+    """Return the name part of a URL's domain, folded: "parallaxview" for www.parallaxview.net,
+    "bbc" for news.bbc.co.uk."""
+    labels = domain_of(url).split(".")
+    if len(labels) > 2 and len(labels[-2]) <= 3 and len(labels[-1]) == 2:  # co.uk, com.au
+        return _fold(labels[-3])
+    return _fold(labels[-2] if len(labels) > 1 else labels[0])
+
+
+def outlet_spelled_for_url(lines: list[str], url: str) -> str:
+    """Return the chrome line that spells the URL's site name as words ("The Parallax View" on
+    parallaxview.net), or "". Made-up and small outlets are not in any list; their pages still
+    name themselves in the masthead and the footer."""
+    label = site_label(url) if url else ""
+    if len(label) < 3:
+        return ""
+    counts: dict[str, int] = {}
+    for line in lines:
+        if len(line.split()) > SELF_NAME_MAX_WORDS or not re.fullmatch(r"[\w'’&\- ]+", line):
+            continue
+        folded = _fold(line)
+        rest = folded.removeprefix("the")
+        if folded == label or rest == label or (label in folded and len(folded) - len(label) <= SELF_NAME_EXTRA_CHARS
+                                                 and (folded.startswith(label) or rest.startswith(label))):
+            counts[line] = counts.get(line, 0) + 1
+    # The spelling the page uses most; the first one among equals (the masthead).
+    return max(counts, key=lambda name: counts[name]) if counts else ""
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
 def outlet_named_in(lines: list[str]) -> str:
     """Return the known outlet a page names most often in its own chrome lines, or ""."""
     pattern, names = _outlet_name_pattern()
