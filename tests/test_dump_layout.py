@@ -48,3 +48,15 @@ def test_header_by_layout(dump, expected):
     parts = extract_dump(normalise_text(dump))
     assert (parts.title, parts.author, parts.date) == expected
     assert "\n\n".join(parts.body).endswith("within the next eighteen months.")
+
+
+def test_article_sentences_that_use_widget_words_stay_in_the_body():
+    kept = [
+        "Both governments subscribe to the principle of non-interference, the joint statement said on Friday.",
+        "The court found that copyright law did not cover the leaked diplomatic cables at the centre of the case.",
+    ]
+    dump = ("Talks to resume after a year of deadlock\n\nBy Anna Petrova\n\n" + PROSE + "\n\n" + "\n\n".join(kept)
+            + "\n\nSubscribe to our newsletter\n\nSign up for free updates\n\nCopyright 2024 The Parallax View\n")
+    body = "\n\n".join(extract_dump(normalise_text(dump)).body)
+    assert all(sentence in body for sentence in kept)
+    assert "newsletter" not in body and "Sign up" not in body and "Copyright" not in body
