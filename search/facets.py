@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
+from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,46 +128,56 @@ class Filters:
     undated: bool = False
     authors: frozenset[str] = frozenset()
 
-    def passes(self, table: FacetTable, doc: int, skip: str = "") -> bool:
-        """Whether document `doc` passes every filter except the facet named by `skip`."""
-        if skip != "outlet":
-            outlet = table.outlets[doc]
-            if (self.outlets and outlet not in self.outlets) or outlet in self.not_outlets:
-                return False
-        if skip != "actor":
-            actors = table.actors[doc]
-            if self.actors and self.actors.isdisjoint(actors):
-                return False
-            if self.not_actors and not self.not_actors.isdisjoint(actors):
-                return False
-        if skip != "author" and self.authors and table.authors[doc] not in self.authors:
-            return False
-        if skip != "date" and not date_matches(table.dates[doc], self.date_from, self.date_to, self.undated):
-            return False
-        return True
+    def checks(self, table: FacetTable) -> dict[str, Callable[[int], bool]]:
+        """Return a docnum test per facet that has a filter set (none when nothing is filtered)."""
+        checks: dict[str, Callable[[int], bool]] = {}
+        outlets, actors, authors, dates = table.outlets, table.actors, table.authors, table.dates
+        if self.outlets or self.not_outlets:
+            checks["outlet"] = lambda d: (not self.outlets or outlets[d] in self.outlets) and outlets[d] not in self.not_outlets
+        if self.actors or self.not_actors:
+            checks["actor"] = lambda d: ((not self.actors or not self.actors.isdisjoint(actors[d]))
+                                         and (not self.not_actors or self.not_actors.isdisjoint(actors[d])))
+        if self.authors:
+            checks["author"] = lambda d: authors[d] in self.authors
+        if self.date_from or self.date_to or self.undated:
+            checks["date"] = lambda d: date_matches(dates[d], self.date_from, self.date_to, self.undated)
+        return checks
+
+    def keep(self, table: FacetTable, docs: list[int], skip: str = "") -> list[int]:
+        """Return the docs that pass every filter except the facet named by `skip`."""
+        for name, check in self.checks(table).items():
+            if name != skip:
+                docs = [d for d in docs if check(d)]
+        return docs
 
 
-def count_facets(table: FacetTable, docs, filters: Filters, date_year: str | None) -> dict[str, Counter]:
-    """Return value counts for outlet, actor and date over the matching `docs`.
+def count_facets(table: FacetTable, docs: list[int], filters: Filters, date_year: str | None) -> dict[str, Counter]:
+    """Return value counts for outlet, actor, author and date over the matching `docs`.
 
     Counting is disjunctive: each facet's counts apply every filter but its own, so selecting one
     outlet still shows what the other outlets would add. Dates count by year, or by month of
     `date_year` when the date filter lies within that one year.
     """
-    counts = {"outlet": Counter(), "actor": Counter(), "author": Counter(), "date": Counter()}
-    for doc in docs:
-        if filters.passes(table, doc, skip="outlet"):
-            counts["outlet"][table.outlets[doc]] += 1
-        if filters.passes(table, doc, skip="actor"):
-            counts["actor"].update(table.actors[doc])
-        if filters.passes(table, doc, skip="author"):
-            counts["author"][table.authors[doc]] += 1
-        if filters.passes(table, doc, skip="date"):
-            date = table.dates[doc]
-            if not date:
-                counts["date"][UNDATED] += 1
-            elif date_year and date.startswith(date_year):
-                counts["date"][date[:7] if len(date) >= 7 else date] += 1
-            elif not date_year:
-                counts["date"][date[:4]] += 1
-    return counts
+    active = filters.checks(table)
+    kept_by_all = filters.keep(table, docs)
+    # A facet without a filter of its own counts what passes every filter.
+    counted = {name: filters.keep(table, docs, skip=name) if name in active else kept_by_all
+               for name in ("outlet", "actor", "author", "date")}
+    dates = table.dates
+
+    def date_key(doc: int) -> str | None:
+        date = dates[doc]
+        if not date:
+            return UNDATED
+        if not date_year:
+            return date[:4]
+        return date[:7] if date.startswith(date_year) else None
+
+    date_counts = Counter(map(date_key, counted["date"]))
+    date_counts.pop(None, None)
+    return {
+        "outlet": Counter(map(table.outlets.__getitem__, counted["outlet"])),
+        "actor": Counter(chain.from_iterable(map(table.actors.__getitem__, counted["actor"]))),
+        "author": Counter(map(table.authors.__getitem__, counted["author"])),
+        "date": date_counts,
+    }

@@ -185,7 +185,7 @@ class SearchEngine:
             scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
             matched, scores = _matching_docs(searcher, parsed, self.settings.query_timeout, scored)
             filters = request.filters()
-            kept = [doc for doc in matched if filters.passes(table, doc)]
+            kept = filters.keep(table, matched)
             yield _Match(searcher, generation, table, parsed, matched, kept, scores)
 
     def search(self, request: SearchRequest) -> SearchResult:
