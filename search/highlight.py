@@ -8,12 +8,14 @@ mode compares raw words with analysed (stemmed) ones, so it rarely marks anythin
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from whoosh import query as wq
 
 SNIPPET_CHARS = 220
 MIN_CONTEXT_CHARS = 40  # at least this much text around a group of matches
+_SENTENCE_START = re.compile(r"(?:[.!?…][\"”’)\]]*\s+|\n\s*)(?=[\"“‘(]?[A-Z0-9À-Ý])")
 MAX_EXPANSIONS = 200  # words of one wildcard that are marked
 
 
@@ -106,25 +108,40 @@ def snippet(analyzer, text: str, terms: QueryTerms, top: int = 2) -> str:
         i = j + 1
     best = sorted(groups, key=lambda g: -len({text[s:e].casefold() for s, e in g}))[:top]
     best.sort(key=lambda g: g[0][0])
-    return " … ".join(_render(text, group) for group in best)
+    return " ".join(_render(text, group) for group in best).replace("… …", "…")
 
 
 def _render(text: str, group: list[tuple[int, int]]) -> str:
+    """Return one fragment: the matches with context, starting at a sentence start when one is
+    near, else on a word boundary; "…" marks where the text was cut."""
     context = max(MIN_CONTEXT_CHARS // 2, (SNIPPET_CHARS - (group[-1][1] - group[0][0])) // 2)
     start = max(0, group[0][0] - context)
     end = min(len(text), group[-1][1] + context)
-    if start > 0:  # start and end on word boundaries
-        space = text.find(" ", start, group[0][0])
-        start = space + 1 if space != -1 else start
+    head = tail = ""
+    if start > 0:
+        sentence = None
+        # The last sentence start at or before the first match (the match may open the sentence).
+        for candidate in _SENTENCE_START.finditer(text, start, group[0][0] + 2):
+            if candidate.end() <= group[0][0]:
+                sentence = candidate
+        if sentence is not None:
+            start = sentence.end()
+        else:
+            space = text.find(" ", start, group[0][0])
+            start = space + 1 if space != -1 else start
+            head = "… "
+    end = min(len(text), max(end, start + SNIPPET_CHARS))  # context the start gave up goes after
     if end < len(text):
         space = text.rfind(" ", group[-1][1], end)
         end = space if space != -1 else end
-    out, at = [], start
+        tail = " …"
+    out, at = [head], start
     for s, e in group:
         out.append(html.escape(text[at:s], quote=False))
         out.append("<mark>" + html.escape(text[s:e], quote=False) + "</mark>")
         at = e
     out.append(html.escape(text[at:end], quote=False))
+    out.append(tail)
     return " ".join("".join(out).split())
 
 

@@ -224,3 +224,17 @@ def test_slow_query_is_stopped(corpus_settings):
     engine = SearchEngine(corpus_settings.index_dir, copy_with(corpus_settings, query_timeout=-1.0))
     with pytest.raises(QueryTimeout, match="was stopped"):
         engine.search(SearchRequest(q="russia OR turkey OR nato"))
+
+
+def test_snippet_fragments_open_at_a_sentence_and_mark_their_cuts():
+    from search.analysis import text_analyzer
+    from search.highlight import QueryTerms, snippet
+
+    analyzer = text_analyzer()
+    filler = "The delegations met again on Monday in the capital and talked for many hours about the border. "
+    text = filler * 3 + "Ankara has warned Baku against any escalation of the conflict this year. " + filler * 6
+    html = snippet(analyzer, text, QueryTerms(frozenset({analyzer.term("Ankara")}), ()))
+    assert html.startswith("<mark>Ankara</mark> has warned Baku")  # not mid-sentence
+    assert html.endswith(" …")  # the text goes on after the fragment
+    opening = snippet(analyzer, text, QueryTerms(frozenset({analyzer.term("delegations")}), ()))
+    assert opening.startswith("The <mark>delegations</mark>")
