@@ -33,6 +33,7 @@ from search.duplicates import cluster_roots, write_clusters
 from search.errors import IndexMissing, SearchError
 from search.facets import sketches_of
 from search.ingest import Skipped, iter_input_files, read_articles
+from search.readers import commit_with_loaded_lengths
 from search.schema import article_to_document, build_schema
 from search.vocabulary import Vocabulary, words_of, write_vocabulary
 
@@ -235,7 +236,7 @@ def build_index(
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            commit_with_loaded_lengths(writer)
             with ix.reader() as reader:
                 doc_count = reader.doc_count()
                 # Clustering needs the whole corpus; done here, the first search need not do it.

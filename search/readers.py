@@ -1,9 +1,10 @@
-"""In-memory copies of the per-document values every ranked query reads, once per generation.
+"""In-memory copies of the per-document field lengths that ranking and commits read.
 
-BM25 reads each matching document's field length. Whoosh fetches it from the column file one
-document at a time (a seek and a read each; a third of a common-term query's time at 10k
-articles). The lengths are one byte per document and field, so a generation's whole set is a
-few hundred kilobytes: read it once, and hand it to every searcher's segment readers.
+BM25 reads each matching document's field length, and a commit reads each posting's document
+length again to write block statistics. Whoosh fetches it from the column file one document at
+a time (a seek and a read each: a third of a common-term query's time at 10k articles, a
+quarter of a commit's). The lengths are one byte per document and field, so a segment's whole
+set is a few hundred kilobytes: read it once and answer from memory.
 """
 
 from __future__ import annotations
@@ -24,19 +25,38 @@ def preload_field_lengths(searcher, generation_key: str) -> None:
             _cache[generation_key] = {}
         lengths = _cache[generation_key]
         for leaf, _ in searcher.leaf_searchers():
-            perdoc = getattr(leaf.reader(), "_perdoc", None)
-            readers = getattr(perdoc, "_readers", None)
-            if not isinstance(readers, dict):
-                return  # not the codec this was written for: Whoosh reads lengths itself
             segment = leaf.reader().segment().segment_id()
-            for fieldname, field in searcher.schema.items():
-                column = _lenfield(fieldname)  # the codec's name for the lengths column
-                if not field.scorable or not perdoc.has_column(column):
-                    continue
-                key = (segment, column)
-                if key not in lengths:
-                    lengths[key] = _read_lengths(perdoc.column_reader(column, LENGTHS_COLUMN), perdoc.doc_count_all())
-                readers[column] = lengths[key]
+            if not _load_lengths(getattr(leaf.reader(), "_perdoc", None), searcher.schema, lengths, segment):
+                return
+
+
+def commit_with_loaded_lengths(writer) -> None:
+    """Commit a Whoosh writer whose postings step reads document lengths from memory."""
+    per_document_reader = writer.per_document_reader
+
+    def loaded_reader():
+        reader = per_document_reader()
+        _load_lengths(reader, writer.schema, {}, "")
+        return reader
+
+    writer.per_document_reader = loaded_reader
+    writer.commit()
+
+
+def _load_lengths(perdoc, schema, lengths: dict, segment: str) -> bool:
+    """Put the length columns of a per-document reader in memory; False for another codec."""
+    readers = getattr(perdoc, "_readers", None)
+    if not isinstance(readers, dict):
+        return False  # not the codec this was written for: Whoosh reads lengths itself
+    for fieldname, field in schema.items():
+        column = _lenfield(fieldname)  # the codec's name for the lengths column
+        if not field.scorable or not perdoc.has_column(column):
+            continue
+        key = (segment, column)
+        if key not in lengths:
+            lengths[key] = _read_lengths(perdoc.column_reader(column, LENGTHS_COLUMN), perdoc.doc_count_all())
+        readers[column] = lengths[key]
+    return True
 
 
 def _read_lengths(column_reader, doc_count: int) -> bytes:
