@@ -29,19 +29,20 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
 from search.config import Settings
-from search.duplicates import cluster_roots, write_clusters
+from search.duplicates import CLUSTERS_FILE, cluster_roots, write_clusters
 from search.errors import IndexMissing, SearchError
 from search.facets import sketches_of
 from search.ingest import Skipped, iter_input_files, read_articles
 from search.readers import commit_with_loaded_lengths
 from search.schema import article_to_document, build_schema
-from search.vocabulary import Vocabulary, words_of, write_vocabulary
+from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 
 logger = logging.getLogger(__name__)
 
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "sources.tsv"  # per generation: input file → size, mtime, content digest
 LOCK_FILE = ".lock"
+OWN_FILES = {MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE}  # beside Whoosh's, in each generation
 GENERATION_PREFIX = "gen-"
 # Generations kept after a swap: the live one and its predecessor, which searchers opened
 # before the swap may still be reading.
@@ -283,10 +284,12 @@ def _plan(paths: Iterable[Path], old: dict[str, SourceState]):
 
 
 def _link_generation(live: Path, generation: Path) -> None:
-    """Fill a new generation with hard links to the live one's files (Whoosh never rewrites a
-    segment file in place, so the copies can be changed independently)."""
+    """Fill a new generation with hard links to the live one's Whoosh files (Whoosh never
+    rewrites a segment file in place, so the copies can be changed independently). Mosaic's own
+    files are rewritten by the build, and a rewrite through a hard link would change the live
+    generation too, so they are not linked."""
     for item in live.iterdir():
-        if item.is_file() and not item.name.endswith(".lock"):
+        if item.is_file() and not item.name.endswith(".lock") and item.name not in OWN_FILES:
             os.link(item, generation / item.name)
 
 

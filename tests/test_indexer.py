@@ -155,3 +155,15 @@ def test_parallel_ingest_gives_the_same_index(tmp_path):
             return sorted((d["id"], d["title"], tuple(d["actors"])) for d in searcher.all_stored_fields())
 
     assert documents(tmp_path / "serial") == documents(tmp_path / "parallel")
+
+
+def test_update_leaves_the_live_generation_untouched(tmp_path, copy_seeds):
+    """Searchers still reading the old generation see its own files, not the new build's."""
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    old = current_generation(index_dir)
+    before = {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()}
+    (copy_seeds / "001_7bd2b091357a582b.txt").unlink()
+    build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    assert current_generation(index_dir) != old
+    assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == before
