@@ -143,12 +143,17 @@ class Filters:
             checks["date"] = lambda d: date_matches(dates[d], self.date_from, self.date_to, self.undated)
         return checks
 
-    def keep(self, table: FacetTable, docs: list[int], skip: str = "") -> list[int]:
-        """Return the docs that pass every filter except the facet named by `skip`."""
-        for name, check in self.checks(table).items():
-            if name != skip:
-                docs = [d for d in docs if check(d)]
-        return docs
+    def keep(self, table: FacetTable, docs: list[int]) -> list[int]:
+        """Return the docs that pass every filter."""
+        return _passing(self.checks(table), docs)
+
+
+def _passing(checks: dict[str, Callable[[int], bool]], docs: list[int], skip: str = "") -> list[int]:
+    """Return the docs that pass every check except the one of the facet named by `skip`."""
+    for name, check in checks.items():
+        if name != skip:
+            docs = [d for d in docs if check(d)]
+    return docs
 
 
 def count_facets(table: FacetTable, docs: list[int], filters: Filters, date_year: str | None) -> dict[str, Counter]:
@@ -159,9 +164,9 @@ def count_facets(table: FacetTable, docs: list[int], filters: Filters, date_year
     `date_year` when the date filter lies within that one year.
     """
     active = filters.checks(table)
-    kept_by_all = filters.keep(table, docs)
+    kept_by_all = _passing(active, docs)
     # A facet without a filter of its own counts what passes every filter.
-    counted = {name: filters.keep(table, docs, skip=name) if name in active else kept_by_all
+    counted = {name: _passing(active, docs, skip=name) if name in active else kept_by_all
                for name in ("outlet", "actor", "author", "date")}
     dates = table.dates
 

@@ -191,8 +191,10 @@ def extract_dump(text: str) -> DumpParts:
         parts.comments = split_comments(section) if has_comments(section) else []
     # The page's own chrome, where it names itself: not the body, not photo credits ("Photo:
     # Reuters") and not the readers' comments, which name other outlets all the time.
-    outside = set(range(begin, end)) | (set(range(comment_start, section_end)) if comment_start is not None else set())
-    parts.chrome = [line.text for i, line in enumerate(lines) if i not in outside and not infos[i].credit]
+    parts.chrome = [
+        line.text for i, line in enumerate(lines)
+        if not (begin <= i < end or (comment_start is not None and comment_start <= i < section_end) or infos[i].credit)
+    ]
 
     # 5. Tag lines also follow the body ("Tags: Taiwan, China"); only explicitly labelled ones.
     if not parts.tags:

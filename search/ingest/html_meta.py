@@ -20,6 +20,7 @@ from htmldate import find_date
 from lxml import etree
 
 from search.ingest import metadata
+from search.ingest.metadata import fold_name
 
 logger = logging.getLogger(__name__)
 
@@ -138,23 +139,19 @@ def extract_url(tree: etree._Element, url: str = "") -> str:
 
 # --- title ---------------------------------------------------------------------------------------
 
-def _key(text: str) -> str:
-    return re.sub(r"\W+", "", text.casefold())
-
-
 def site_keys(outlet: str, url: str) -> set[str]:
     """Return folded spellings of the site's name: the outlet and the URL's domain ("nj", "njcom")."""
-    keys = {_key(outlet)} if outlet else set()
+    keys = {fold_name(outlet)} if outlet else set()
     domain = metadata.domain_of(url)
     if domain:
-        keys.add(_key(domain))
+        keys.add(fold_name(domain))
         labels = domain.split(".")
-        keys.add(_key(labels[-3] if len(labels) > 2 and len(labels[-2]) <= 3 else labels[-2] if len(labels) > 1 else labels[0]))
+        keys.add(fold_name(labels[-3] if len(labels) > 2 and len(labels[-2]) <= 3 else labels[-2] if len(labels) > 1 else labels[0]))
     return {k for k in keys if len(k) >= 2}
 
 
 def _is_site_part(part: str, keys: set[str]) -> bool:
-    folded = _key(part)
+    folded = fold_name(part)
     if not folded or len(part.split()) > SITE_PART_MAX_WORDS:
         return False
     # "TheHill.com" and "NJ.com" name the site as well as "The Hill" does; "IGN" names ign.com.
@@ -186,7 +183,7 @@ def extract_title(tree: etree._Element, ld: list[dict], keys: set[str]) -> str:
         if not candidate:
             continue
         # "Headline | Some Blog" where the h1 is the headline: trust the h1's split.
-        if h1 and candidate != h1 and _key(h1) in {_key(p) for p in _TITLE_SEPARATOR.split(candidate)}:
+        if h1 and candidate != h1 and fold_name(h1) in {fold_name(p) for p in _TITLE_SEPARATOR.split(candidate)}:
             return h1
         cleaned = strip_site_name(candidate, keys)
         if cleaned and not _is_site_part(cleaned, keys):
@@ -233,7 +230,7 @@ def _clean_author(name: str, keys: set[str]) -> str:
     name = re.split(r"(?<=\w{3})\.\s+", name)[0]
     author = metadata.clean_author(name)
     words = author.casefold().split()
-    if not author or len(words) > 5 or _key(author) in keys or _DESK_WORDS.intersection(words):
+    if not author or len(words) > 5 or fold_name(author) in keys or _DESK_WORDS.intersection(words):
         return ""
     return author.title() if author.isupper() and " " in author else author
 

@@ -127,8 +127,8 @@ def site_label(url: str) -> str:
     "bbc" for news.bbc.co.uk."""
     labels = domain_of(url).split(".")
     if len(labels) > 2 and len(labels[-2]) <= 3 and len(labels[-1]) == 2:  # co.uk, com.au
-        return _fold(labels[-3])
-    return _fold(labels[-2] if len(labels) > 1 else labels[0])
+        return fold_name(labels[-3])
+    return fold_name(labels[-2] if len(labels) > 1 else labels[0])
 
 
 def outlet_spelled_for_url(lines: list[str], url: str) -> str:
@@ -142,7 +142,7 @@ def outlet_spelled_for_url(lines: list[str], url: str) -> str:
     for line in lines:
         if len(line.split()) > SELF_NAME_MAX_WORDS or not re.fullmatch(r"[\w'’&\- ]+", line):
             continue
-        folded = _fold(line)
+        folded = fold_name(line)
         rest = folded.removeprefix("the")
         if folded == label or rest == label or (label in folded and len(folded) - len(label) <= SELF_NAME_EXTRA_CHARS
                                                  and (folded.startswith(label) or rest.startswith(label))):
@@ -151,8 +151,10 @@ def outlet_spelled_for_url(lines: list[str], url: str) -> str:
     return max(counts, key=lambda name: counts[name]) if counts else ""
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+def fold_name(text: str) -> str:
+    """Return a name with case and everything but letters and digits dropped, for comparing
+    spellings ("The Hill", "TheHill.com" → "thehill", "thehillcom")."""
+    return re.sub(r"\W+", "", text.casefold())
 
 
 def outlet_named_in(lines: list[str]) -> str:
