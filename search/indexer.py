@@ -33,6 +33,7 @@ from search.duplicates import CLUSTERS_FILE, cluster_roots, write_clusters
 from search.errors import IndexMissing, SearchError
 from search.facets import sketches_of
 from search.ingest import Skipped, iter_input_files, read_articles
+from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
 from search.schema import article_to_document, build_schema
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
@@ -237,8 +238,10 @@ def build_index(
             except BaseException:
                 writer.cancel()
                 raise
-            commit_with_loaded_lengths(writer)
+            # The positions-free postings are recorded as Whoosh writes the segment (search.postings).
+            commit_recording_postings(writer, generation, lambda: commit_with_loaded_lengths(writer))
             with ix.reader() as reader:
+                remove_orphans(generation, {r.segment().segment_id() for r, _ in reader.leaf_readers()})
                 doc_count = reader.doc_count()
                 # Clustering needs the whole corpus; done here, the first search need not do it.
                 write_clusters(generation, cluster_roots(sketches_of(reader)))

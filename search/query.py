@@ -6,7 +6,6 @@ shown in one is the count shown in all.
 
 from __future__ import annotations
 
-import heapq
 import json
 import re
 import threading
@@ -17,16 +16,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
-from whoosh.reading import TermNotFound
 
 from search.article import Article
 from search.config import Settings
-from search.errors import BadQuery, NotFound, QueryTimeout
+from search.errors import BadQuery, NotFound
 from search.highlight import lead, mark_all, matches, query_terms, snippet
-from search.facets import UNDATED, Filters, count_facets, date_bounds, facet_table
+from search.facets import UNDATED, FacetTable, Filters, count_facets, date_bounds, docs_with, facet_table
 from search.indexer import current_generation, open_index
+from search.matching import match_all
 from search.readers import preload_field_lengths
 from search.parsing import OPERATORS, check_expansion, parse_query
 from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article, stored_text
@@ -135,11 +135,11 @@ class _Match:
 
     searcher: object
     generation: Path
-    table: object
+    table: FacetTable
     parsed: wq.Query
-    matched: list[int]
-    kept: list[int]
-    scores: dict[int, float] | None  # by docnum, when the request is ranked by relevance
+    matched: np.ndarray  # docnums, ascending
+    kept: np.ndarray  # the matched docnums that pass the filters
+    scores: np.ndarray | None  # aligned with `kept`, when the request is ranked by relevance
 
 
 class SearchEngine:
@@ -183,9 +183,11 @@ class SearchEngine:
             table = facet_table(generation, searcher.reader())
             check_expansion(parsed, searcher.reader())
             scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
-            matched, scores = _matching_docs(searcher, parsed, self.settings.query_timeout, scored)
-            filters = request.filters()
-            kept = filters.keep(table, matched)
+            matched, scores = match_all(searcher, parsed, self.settings.query_timeout, scored, generation)
+            passing = request.filters().selection(table, matched)
+            kept = matched if passing is None else matched[passing]
+            if scores is not None and passing is not None:
+                scores = scores[passing]
             yield _Match(searcher, generation, table, parsed, matched, kept, scores)
 
     def search(self, request: SearchRequest) -> SearchResult:
@@ -222,7 +224,7 @@ class SearchEngine:
         unless the request says otherwise) and the length of the whole list (None: not collapsed)."""
         if not request.collapse:
             return self._ranked(m, request, need), None
-        listed = len({m.table.clusters[d] for d in m.kept})
+        listed = int(np.unique(m.table.clusters[m.kept]).size)
         if listed == len(m.kept):
             return self._ranked(m, request, need), listed
         ranked = _collapse(self._ranked(m, request, 3 * need + 20), m.table)
@@ -247,21 +249,27 @@ class SearchEngine:
 
     def _ranked(self, m: _Match, request: SearchRequest, limit: int | None) -> list[tuple[int, float | None]]:
         """Return up to `limit` (docnum, score) pairs of the kept documents in the requested order."""
+        kept = m.kept
         if m.scores is not None:
-            scores = m.scores
+            negated = -m.scores
+            candidates = np.arange(len(kept))
+            if limit is not None and limit < len(kept):
+                # Every document scoring at least the limit-th best, ties included, then ordered.
+                cut = np.partition(negated, limit - 1)[limit - 1]
+                candidates = np.flatnonzero(negated <= cut)
             # Highest score first, ties in index order, as Whoosh ranks them.
-            if limit is None:
-                ordered = sorted(m.kept, key=lambda d: (-scores[d], d))
-            else:
-                ordered = heapq.nsmallest(limit, m.kept, key=lambda d: (-scores[d], d))
-            return [(d, scores[d]) for d in ordered]
+            order = candidates[np.lexsort((kept[candidates], negated[candidates]))][:limit]
+            return list(zip(kept[order].tolist(), m.scores[order].tolist()))
         # Browsing without a query ranks newest first: that is what readers expect.
         sort = "newest" if request.sort == "relevance" else request.sort
-        # Undated articles go last in both date orders.
-        dates = m.table.dates
-        dated = sorted((d for d in m.kept if dates[d]), key=lambda d: (dates[d], -d), reverse=(sort == "newest"))
-        ordered = dated + [d for d in m.kept if not dates[d]]
-        return [(d, None) for d in (ordered if limit is None else ordered[:limit])]
+        ranks = m.table.date_ranks[m.table.date_codes[kept]]
+        dated = ranks > 0
+        docs, ranks = kept[dated], ranks[dated]
+        # Newest: latest date first, ties in index order; oldest: the reverse of both. Undated
+        # articles go last in both orders, in index order.
+        order = np.lexsort((docs, -ranks)) if sort == "newest" else np.lexsort((-docs, ranks))
+        ordered = np.concatenate([docs[order], kept[~dated]])
+        return [(d, None) for d in (ordered if limit is None else ordered[:limit]).tolist()]
 
     def _suggest(self, request: SearchRequest, vocabulary, total: int) -> dict | None:
         """Return a corrected query that finds more, from the index's own vocabulary, or None."""
@@ -311,21 +319,22 @@ class SearchEngine:
     def cooccurrence(self, request: SearchRequest, actor: str, top: int = 20) -> list[dict]:
         """Return the actors most often in the same articles as `actor`, within a search's results."""
         with self._match(request) as m:
-            counts: Counter = Counter()
-            for doc in m.kept:
-                actors = m.table.actors[doc]
-                if actor in actors:
-                    counts.update(a for a in actors if a != actor)
-        return [{"actor": a, "count": n} for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+            table = m.table
+            with_actor = np.zeros(table.size, dtype=bool)
+            with_actor[m.kept[docs_with(table, frozenset({actor}))[m.kept]]] = True
+            pairs = with_actor[table.actor_docs] if len(table.actor_docs) else np.zeros(0, dtype=bool)
+            counts = np.bincount(table.actor_codes[pairs], minlength=len(table.actor_values))
+            found = {table.actor_values[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
+            found.pop(actor, None)
+        return [{"actor": a, "count": n} for a, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
 
     def timeline(self, request: SearchRequest, actor: str) -> dict:
         """Return monthly counts of a search's articles that mention `actor`, split by outlet."""
         with self._match(request) as m:
             series: dict[str, Counter] = {}
             undated = 0
-            for doc in m.kept:
-                if actor not in m.table.actors[doc]:
-                    continue
+            with_actor = m.kept[docs_with(m.table, frozenset({actor}))[m.kept]]
+            for doc in with_actor.tolist():
                 date = m.table.dates[doc]
                 if len(date) < 7:
                     undated += 1
@@ -376,38 +385,13 @@ class SearchEngine:
         return document_to_article(stored)
 
 
-def _matching_docs(searcher, parsed: wq.Query, timeout: float, scored: bool) -> tuple[list[int], dict | None]:
-    """Return every matching docnum and, when `scored`, each one's score, in one pass over the
-    postings (facets need every match, ranking its score; two passes cost twice as much).
-    Raise QueryTimeout when this takes longer than `timeout`."""
-    deadline = time.perf_counter() + timeout
-    context = searcher.context() if scored else searcher.boolean_context()
-    docs, scores = [], []
-    for leaf, offset in searcher.leaf_searchers():
-        if time.perf_counter() > deadline:
-            break
-        try:
-            matcher = parsed.matcher(leaf, context)
-        except TermNotFound:
-            continue
-        while matcher.is_active():
-            docs.append(offset + matcher.id())
-            if scored:
-                scores.append(matcher.score())
-            matcher.next()
-            if len(docs) % 4096 == 0 and time.perf_counter() > deadline:
-                break
-    if time.perf_counter() > deadline:
-        raise QueryTimeout(f"the query ran longer than {timeout:g}s and was stopped", hint="make it more specific")
-    return docs, (dict(zip(docs, scores)) if scored else None)
-
-
 def _collapse(ranked: list[tuple[int, float | None]], table) -> list[tuple[int, float | None]]:
     """Keep the first-ranked document of each near-duplicate cluster."""
     seen: set[int] = set()
     kept = []
+    clusters = table.clusters
     for doc, score in ranked:
-        cluster = table.clusters[doc]
+        cluster = int(clusters[doc])
         if cluster not in seen:
             seen.add(cluster)
             kept.append((doc, score))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 
 _cache: dict[str, dict[tuple[str, str], bytes]] = {}
@@ -63,3 +65,20 @@ def _read_lengths(column_reader, doc_count: int) -> bytes:
     """Return the one-byte length codes of every document (indexing bytes gives the int)."""
     stored = column_reader._dbfile.get(column_reader._basepos, column_reader._count)
     return bytes(stored) + bytes(doc_count - len(stored))
+
+
+
+def length_codes(reader, fieldname: str) -> np.ndarray:
+    """Return a segment's one-byte length codes of a field, by docnum (zero-copy over the
+    in-memory copy when the lengths were preloaded)."""
+    perdoc = getattr(reader, "_perdoc", None)
+    column = _lenfield(fieldname)
+    readers = getattr(perdoc, "_readers", None)
+    codes = readers.get(column) if isinstance(readers, dict) else None
+    if not isinstance(codes, bytes):
+        if perdoc is None or not perdoc.has_column(column):
+            return np.zeros(reader.doc_count_all(), dtype=np.uint8)
+        codes = _read_lengths(perdoc.column_reader(column, LENGTHS_COLUMN), perdoc.doc_count_all())
+        if isinstance(readers, dict):
+            readers[column] = codes
+    return np.frombuffer(codes, dtype=np.uint8)
