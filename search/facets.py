@@ -128,7 +128,7 @@ class FacetTable:
     def load(cls, reader, generation: Path | None = None) -> "FacetTable":
         """Read the facet columns of every segment (from the per-segment caches written at
         build time when present), and the generation's near-duplicate clusters."""
-        parts = [_segment_facets(leaf, generation) for leaf, _ in reader.leaf_readers()]
+        parts = [cache_segment_facets(leaf, generation) for leaf, _ in reader.leaf_readers()]
         table = _concatenate(parts)
         size = table["outlet_codes"].shape[0]
         clusters = read_clusters(generation, size) if generation else None
@@ -140,7 +140,7 @@ class FacetTable:
 SEGMENT_FACETS_SUFFIX = "-facets.pickle"
 
 
-def _segment_facets(reader, generation: Path | None) -> dict:
+def cache_segment_facets(reader, generation: Path | None) -> dict:
     """Return one segment's facet columns as codes and values; cached beside the segment."""
     segment = reader.segment().segment_id() if hasattr(reader, "segment") else None
     path = generation / (segment + SEGMENT_FACETS_SUFFIX) if generation and segment else None

@@ -27,15 +27,28 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import TermNotFound
+from whoosh.writing import MERGE_SMALL
 
 from search.config import Settings
-from search.duplicates import CLUSTERS_FILE, cluster_roots, write_clusters
+from search.duplicates import (
+    CLUSTERS_FILE,
+    KEYS_FILE,
+    cluster_roots,
+    key_table,
+    read_clusters,
+    read_keys,
+    update_clusters,
+    write_clusters,
+    write_keys,
+)
 from search.errors import IndexMissing, SearchError
-from search.facets import sketches_of
+from search.facets import cache_segment_facets, sketches_of
+from search.ingest.fingerprint import unpack
 from search.ingest import Skipped, iter_input_files, read_articles
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
-from search.schema import article_to_document, build_schema
+from search.schema import FINGERPRINT, article_to_document, build_schema
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -43,12 +56,14 @@ logger = logging.getLogger(__name__)
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "sources.tsv"  # per generation: input file → size, mtime, content digest
 LOCK_FILE = ".lock"
-OWN_FILES = {MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE}  # beside Whoosh's, in each generation
+OWN_FILES = {MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE}  # beside Whoosh's, in each generation
 GENERATION_PREFIX = "gen-"
 # Generations kept after a swap: the live one and its predecessor, which searchers opened
 # before the swap may still be reading.
 KEEP_GENERATIONS = 2
 WRITER_LIMIT_MB = 256
+# Segments an index may have before an update merges the small ones (see _append_unless_many).
+MAX_SEGMENTS = 8
 # Ingest runs in worker processes when at least this many files need reading; below it the
 # start-up of the workers costs more than it saves.
 PARALLEL_MIN_FILES = 64
@@ -220,17 +235,22 @@ def build_index(
             else:
                 ix = whoosh_index.create_in(str(generation), build_schema())
                 doc_frequencies = Counter()
+            old_segments = [segment.segment_id() for segment in ix._segments()] if incremental else []
             writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+            writer.mergetype = _append_unless_many
+            # The live generation's articles, to tell a new article from one already indexed.
+            known_reader = ix.reader() if incremental else None
             try:
-                known_ids = _drop_sources(writer, to_delete, doc_frequencies) if incremental else set()
+                is_known = _drop_sources(writer, known_reader, to_delete, doc_frequencies) if incremental else (lambda _: False)
+                added: set[str] = set()
                 for item in _ingest(to_ingest, settings, progress):
                     if isinstance(item, Skipped):
                         report.skipped.append((item.source, item.reason))
                         logger.info("skipped %s: %s", item.source, item.reason)
-                    elif item.id in known_ids:
+                    elif item.id in added or is_known(item.id):
                         report.skipped.append((item.path, f"duplicate of an article already indexed (id {item.id})"))
                     else:
-                        known_ids.add(item.id)
+                        added.add(item.id)
                         writer.add_document(**article_to_document(item))
                         doc_frequencies.update(words_of(item.title + "\n" + item.body))
                         report.indexed += 1
@@ -238,13 +258,19 @@ def build_index(
             except BaseException:
                 writer.cancel()
                 raise
+            finally:
+                if known_reader is not None:
+                    known_reader.close()
             # The positions-free postings are recorded as Whoosh writes the segment (search.postings).
             commit_recording_postings(writer, generation, lambda: commit_with_loaded_lengths(writer))
             with ix.reader() as reader:
-                remove_orphans(generation, {r.segment().segment_id() for r, _ in reader.leaf_readers()})
+                segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
+                remove_orphans(generation, set(segments))
                 doc_count = reader.doc_count()
                 # Clustering needs the whole corpus; done here, the first search need not do it.
-                write_clusters(generation, cluster_roots(sketches_of(reader)))
+                _write_clusters(generation, reader, live if incremental else None, old_segments, segments)
+                for leaf, _ in reader.leaf_readers():
+                    cache_segment_facets(leaf, generation)
             write_vocabulary(generation, +doc_frequencies, doc_count)
             write_manifest(generation, states)
         except BaseException:
@@ -263,7 +289,7 @@ def _plan(paths: Iterable[Path], old: dict[str, SourceState]):
     states: dict[str, SourceState] = {}
     to_ingest: list[Path] = []
     for path in iter_input_files(paths):
-        key = str(path.resolve())
+        key = str(path if path.is_absolute() else path.resolve())
         if key in states:
             continue  # the same file named twice
         try:
@@ -296,8 +322,9 @@ def _link_generation(live: Path, generation: Path) -> None:
             os.link(item, generation / item.name)
 
 
-def _drop_sources(writer, sources: set[str], doc_frequencies: Counter) -> set[str]:
-    """Delete the articles of `sources`; return the ids of the articles that remain."""
+def _drop_sources(writer, reader, sources: set[str], doc_frequencies: Counter) -> Callable[[str], bool]:
+    """Delete the articles of `sources`; return a test (over `reader`) of whether an id is
+    still indexed."""
     searcher = writer.searcher()
     try:
         deleted: set[str] = set()
@@ -306,9 +333,49 @@ def _drop_sources(writer, sources: set[str], doc_frequencies: Counter) -> set[st
                 deleted.add(stored["id"])
                 doc_frequencies.subtract(words_of(stored.get("title", "") + "\n" + stored.get("body", "")))
             writer.delete_by_term("path", source)
-        return {t.decode("utf-8") for t in searcher.reader().lexicon("id")} - deleted
     finally:
         searcher.close()
+
+    def is_known(article_id: str) -> bool:
+        if article_id in deleted:
+            return False
+        try:
+            return reader.postings("id", article_id).is_active()  # skips documents deleted before
+        except TermNotFound:
+            return False
+
+    return is_known
+
+
+def _append_unless_many(writer, segments):
+    """Merge policy: add the new segment after the others, so that every docnum stays what it
+    was and near-duplicate clusters can be updated rather than recomputed; only once an index
+    has MAX_SEGMENTS segments are the small ones merged (Whoosh's own policy)."""
+    if len(segments) < MAX_SEGMENTS:
+        return list(segments)
+    return MERGE_SMALL(writer, segments)
+
+
+def _write_clusters(generation: Path, reader, live: Path | None, old_segments: list[str], segments: list[str]) -> None:
+    """Store the generation's near-duplicate clusters: updated from the live generation's when
+    documents were only appended (and some deleted), else computed over the whole index."""
+    leaves = list(reader.leaf_readers())
+    deleted = {offset + doc for leaf, offset in leaves for doc in leaf.segment().deleted_docs()}
+    size = reader.doc_count_all()
+    if live is not None and old_segments and segments[: len(old_segments)] == old_segments:
+        old_size = sum(leaf.doc_count_all() for leaf, _ in leaves[: len(old_segments)])
+        old_roots, old_keys = read_clusters(live, old_size), read_keys(live)
+        if old_roots is not None and old_keys is not None:
+            column = reader.column_reader(FINGERPRINT) if reader.has_column(FINGERPRINT) else None
+            sketch_of = (lambda doc: unpack(column[doc])) if column is not None else (lambda doc: ())
+            appended = {doc: sketch_of(doc) for doc in range(old_size, size) if doc not in deleted}
+            roots, keys = update_clusters(old_roots, old_keys, size, deleted, sketch_of, appended)
+            write_clusters(generation, roots)
+            write_keys(generation, keys)
+            return
+    sketches = sketches_of(reader)
+    write_clusters(generation, cluster_roots(sketches))
+    write_keys(generation, key_table(sketches))
 
 
 def _ingest(paths: list[Path], settings: Settings, progress) -> Iterator:

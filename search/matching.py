@@ -57,9 +57,8 @@ def match_all(searcher, parsed: wq.Query, timeout: float, scored: bool, director
         postings = segment_postings(directory, reader.segment().segment_id()) if native else None
         leaf_eval = _Leaf(searcher, leaf, postings, scored, deadline, weighting)
         mask, score = leaf_eval.evaluate(parsed)
-        if reader.has_deletions():
-            deleted = np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)
-            mask[deleted[deleted < size]] = False
+        if leaf_eval.deleted is not None:
+            mask &= ~leaf_eval.deleted
         found = np.flatnonzero(mask)
         docs.append(found + offset)
         if scored:
@@ -78,6 +77,12 @@ class _Leaf:
         self.size = self.reader.doc_count_all()
         self.scored, self.deadline, self.weighting = scored, deadline, weighting
         self.schema = searcher.schema
+        # The recorded postings predate later deletions; Whoosh's own skip deleted documents.
+        self.deleted = None
+        if self.reader.has_deletions():
+            deleted = np.fromiter(self.reader.segment().deleted_docs(), dtype=np.int64)
+            self.deleted = np.zeros(self.size, dtype=bool)
+            self.deleted[deleted[deleted < self.size]] = True
 
     def empty(self):
         return np.zeros(self.size, dtype=bool), np.zeros(self.size)
@@ -165,17 +170,17 @@ class _Leaf:
         mask, score = self.empty()
         if found is None:
             return mask, score
-        ids, tfs = found
+        ids, weights = found
         ids = np.asarray(ids, dtype=np.int64)
         mask[ids] = True
         if self.scored:
-            score[ids] = self._bm25(q.fieldname, btext, ids, tfs) * q.boost
+            score[ids] = self._bm25(q.fieldname, btext, ids, weights) * q.boost
         return mask, score
 
-    def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+    def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Return Whoosh's BM25F score of one term in each of the documents `ids`."""
         field = self.schema[fieldname]
-        weights = np.asarray(tfs, dtype=np.float64) * (field.format.field_boost or 1.0)
+        weights = np.asarray(weights, dtype=np.float64)
         if not field.scorable:
             return weights
         searcher = self.searcher
@@ -198,13 +203,15 @@ class _Leaf:
             words.append(got)
         mask = np.ones(self.size, dtype=bool)
         score = np.zeros(self.size)
-        for (ids, tfs), btext in words:
+        for (ids, weights), btext in words:
             ids = np.asarray(ids, dtype=np.int64)
             present = np.zeros(self.size, dtype=bool)
             present[ids] = True
             mask &= present
             if self.scored:
-                score[ids] += self._bm25(q.fieldname, btext, ids, tfs)
+                score[ids] += self._bm25(q.fieldname, btext, ids, weights)
+        if self.deleted is not None:
+            mask &= ~self.deleted
         candidates = np.flatnonzero(mask)
         if len(candidates):
             verified = self._verify_phrase(q.fieldname, [btext for _, btext in words], candidates)
@@ -223,7 +230,11 @@ class _Leaf:
                 self.deadline.check()
             starts = None
             for offset, m in enumerate(matchers):
-                m.skip_to(doc)
+                if m.is_active():
+                    m.skip_to(doc)
+                if not m.is_active() or m.id() != doc:
+                    starts = None
+                    break
                 positions = {p - offset for p in m.value_as("positions")}
                 starts = positions if starts is None else starts & positions
                 if not starts:

@@ -6,9 +6,9 @@ too (about 80 µs a block: 65 ms for a term in every one of 100k documents), and
 then step through them one Python call at a time. Most searches need only which documents hold
 a term and how often. Those are written once more, at commit, as two arrays per segment:
 
-    MAIN_<segment>-tfp.ids    uint32 document numbers (segment-local), term after term
-    MAIN_<segment>-tfp.tfs    uint16 term frequencies, aligned with the ids
-    MAIN_<segment>-tfp.terms  pickled {field: {term bytes: (start, count)}}
+    MAIN_<segment>-tfp.ids      uint32 document numbers (segment-local), term after term
+    MAIN_<segment>-tfp.weights  float32 weights (term frequency times field boost), aligned
+    MAIN_<segment>-tfp.terms    pickled {field: {term bytes: (start, count)}}
 
 The names stay outside Whoosh's segment file pattern ("<segment>.<ext>"), or Whoosh would pack
 them into the segment's compound file; `remove_orphans` deletes those of segments a merge
@@ -24,83 +24,110 @@ from array import array
 from pathlib import Path
 
 import numpy as np
+from whoosh.codec.whoosh3 import W3FieldWriter
 
-SUFFIX_IDS, SUFFIX_TFS, SUFFIX_TERMS = "-tfp.ids", "-tfp.tfs", "-tfp.terms"
-MAX_TF = 65535
+SUFFIX_IDS, SUFFIX_WEIGHTS, SUFFIX_TERMS = "-tfp.ids", "-tfp.weights", "-tfp.terms"
 FLUSH_POSTINGS = 1 << 20  # postings buffered before they are appended to the files
 
 
 class PostingsRecorder:
-    """Tees the sorted postings a Whoosh writer flushes into its segment, writing the arrays."""
+    """Copies the postings Whoosh writes into a segment, block by block, into the arrays.
 
-    def __init__(self, directory: Path, segment_id: str, field_boosts: dict[str, float]):
+    It hooks Whoosh's own posting writer where a block of up to 128 postings goes to disk, so
+    the copy costs two C-level array extends per block rather than Python work per posting.
+    """
+
+    def __init__(self, directory: Path, segment_id: str, fields: set[str]):
         self.prefix = str(Path(directory) / segment_id)
-        self.field_boosts = field_boosts  # the fields recorded, with the boost in their weights
-        self.terms: dict[str, dict[bytes, tuple[int, int]]] = {name: {} for name in field_boosts}
+        self.fields = fields
+        self.terms: dict[str, dict[bytes, tuple[int, int]]] = {name: {} for name in fields}
+        self.ids, self.weights = array("I"), array("f")
+        self.written = 0  # postings already in the files
+        self.field: str | None = None
+        self.term_start = 0
+        self._ids_file = open(self.prefix + SUFFIX_IDS, "wb")
+        self._weights_file = open(self.prefix + SUFFIX_WEIGHTS, "wb")
 
-    def tee(self, items):
-        """Yield `items` (fieldname, term, docnum, weight, value) unchanged, recording them."""
-        boosts, terms = self.field_boosts, self.terms
-        ids, tfs = array("I"), array("H")
-        written = 0  # postings already on disk
-        key, start = None, 0
-        with open(self.prefix + SUFFIX_IDS, "wb") as ids_file, open(self.prefix + SUFFIX_TFS, "wb") as tfs_file:
-            for item in items:
-                yield item
-                fieldname, btext, docnum, weight, _ = item
-                boost = boosts.get(fieldname)
-                if boost is None:
-                    continue
-                if key != (fieldname, btext):
-                    at = written + len(ids)
-                    if key is not None:
-                        terms[key[0]][key[1]] = (start, at - start)
-                    key, start = (fieldname, btext), at
-                ids.append(docnum)
-                tfs.append(min(MAX_TF, int(round(weight / boost))))
-                if len(ids) >= FLUSH_POSTINGS:
-                    written += len(ids)
-                    ids.tofile(ids_file)
-                    tfs.tofile(tfs_file)
-                    del ids[:], tfs[:]
-            if key is not None:
-                terms[key[0]][key[1]] = (start, written + len(ids) - start)
-            ids.tofile(ids_file)
-            tfs.tofile(tfs_file)
+    @property
+    def count(self) -> int:
+        return self.written + len(self.ids)
+
+    def add_block(self, ids, weights) -> None:
+        self.ids.extend(ids)
+        self.weights.extend(weights)
+        if len(self.ids) >= FLUSH_POSTINGS:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.written += len(self.ids)
+        self.ids.tofile(self._ids_file)
+        self.weights.tofile(self._weights_file)
+        del self.ids[:], self.weights[:]
+
+    def close(self) -> None:
+        self._flush()
+        self._ids_file.close()
+        self._weights_file.close()
         with open(self.prefix + SUFFIX_TERMS, "wb") as f:
             pickle.dump(self.terms, f, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def hook(self, fieldwriter) -> None:
+        """Wrap a Whoosh W3FieldWriter's per-field, per-term and per-block steps."""
+        start_field, start_term, finish_term = fieldwriter.start_field, fieldwriter.start_term, fieldwriter.finish_term
 
-def recorded_fields(schema) -> dict[str, float]:
-    """Return the scorable or keyword fields worth recording, with their index-time boosts."""
-    boosts = {}
-    for name, field in schema.items():
-        fmt = getattr(field, "format", None)
-        if field.indexed and fmt is not None and name not in ("id", "path", "date"):
-            boosts[name] = fmt.field_boost or 1.0
-    return boosts
+        def hooked_start_field(fieldname, fieldobj):
+            start_field(fieldname, fieldobj)
+            self.field = fieldname if fieldname in self.fields else None
+            if self.field is not None:
+                postwriter = fieldwriter._postwriter
+                write_block = postwriter._write_block
+
+                def hooked_write_block(last=False):
+                    self.add_block(postwriter._ids, postwriter._weights)
+                    write_block(last)
+
+                postwriter._write_block = hooked_write_block
+
+        def hooked_start_term(btext):
+            start_term(btext)
+            self.term_start = self.count
+
+        def hooked_finish_term():
+            finish_term()
+            if self.field is not None:
+                self.terms[self.field][fieldwriter._btext] = (self.term_start, self.count - self.term_start)
+
+        fieldwriter.start_field = hooked_start_field
+        fieldwriter.start_term = hooked_start_term
+        fieldwriter.finish_term = hooked_finish_term
+
+
+def recorded_fields(schema) -> set[str]:
+    """Return the indexed fields worth recording (not the one-term-per-document ids)."""
+    return {name for name, field in schema.items()
+            if field.indexed and getattr(field, "format", None) is not None and name not in ("id", "path", "date")}
 
 
 class SegmentPostings:
-    """The recorded postings of one segment: term → (document numbers, term frequencies)."""
+    """The recorded postings of one segment: term → (document numbers, weights)."""
 
     def __init__(self, prefix: str):
         with open(prefix + SUFFIX_TERMS, "rb") as f:
             self.terms: dict[str, dict[bytes, tuple[int, int]]] = pickle.load(f)
         # Mapped, not read: a query touches a few terms' slices of arrays that can be large.
         self.ids = _map(prefix + SUFFIX_IDS, np.uint32)
-        self.tfs = _map(prefix + SUFFIX_TFS, np.uint16)
+        self.weights = _map(prefix + SUFFIX_WEIGHTS, np.float32)
 
     def has_field(self, fieldname: str) -> bool:
         return fieldname in self.terms
 
     def postings(self, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-        """Return (docnums, tfs) of a term, or None when the segment does not hold it."""
+        """Return (docnums, weights) of a term, or None when the segment does not hold it."""
         span = self.terms[fieldname].get(btext)
         if span is None:
             return None
         start, count = span
-        return self.ids[start : start + count], self.tfs[start : start + count]
+        return self.ids[start : start + count], self.weights[start : start + count]
 
 
 def _map(path: str, dtype) -> np.ndarray:
@@ -129,19 +156,22 @@ def segment_postings(directory: Path, segment_id: str) -> SegmentPostings | None
 
 
 def commit_recording_postings(writer, directory: Path, commit) -> None:
-    """Run `commit()` on a Whoosh SegmentWriter with its flushed postings recorded as arrays."""
-    pool = getattr(writer, "pool", None)
-    if pool is None or not hasattr(writer, "get_segment"):
+    """Run `commit()` on a Whoosh SegmentWriter with the segment's postings recorded as arrays
+    (nothing is recorded for a writer of another kind; its segments are searched by Whoosh)."""
+    fieldwriter = getattr(writer, "fieldwriter", None)
+    if not isinstance(fieldwriter, W3FieldWriter) or not hasattr(writer, "get_segment"):
         commit()
         return
     recorder = PostingsRecorder(directory, writer.get_segment().segment_id(), recorded_fields(writer.schema))
-    iter_postings = pool.iter_postings
-    pool.iter_postings = lambda: recorder.tee(iter_postings())
-    commit()
+    recorder.hook(fieldwriter)
+    try:
+        commit()
+    finally:
+        recorder.close()
 
 
 def remove_orphans(directory: Path, segment_ids: set[str]) -> None:
-    """Delete the recorded postings of segments that are no longer in the index."""
-    for path in Path(directory).glob("*" + SUFFIX_TERMS[:4] + "*"):
-        if path.name.split(SUFFIX_TERMS[:4])[0] not in segment_ids:
+    """Delete Mosaic's per-segment files ("<segment>-<what>") of segments no longer in the index."""
+    for path in Path(directory).glob("MAIN_*-*"):
+        if path.name.split("-", 1)[0] not in segment_ids:
             path.unlink(missing_ok=True)

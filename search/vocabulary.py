@@ -125,10 +125,11 @@ class Vocabulary:
         """Return the words most characteristic of `texts` against the whole index (tf × idf)."""
         tf: Counter = Counter()
         for text in texts:
-            tf.update(w for w in (fold(x) for x in _WORD.findall(text)) if w not in STOP_WORDS and w not in _EXTRA_STOP)
+            tf.update(map(fold, _WORD.findall(text)))  # counted in C; stop words dropped once below
         scored = [
             (w, n * self.idf(w)) for w, n in tf.items()
-            if w not in exclude and self.df.get(w, 0) >= MIN_DOC_FREQUENCY and n >= 2
+            if n >= 2 and w not in STOP_WORDS and w not in _EXTRA_STOP and w not in exclude
+            and self.df.get(w, 0) >= MIN_DOC_FREQUENCY
         ]
         scored.sort(key=lambda x: (-x[1], x[0]))
         return [(w, round(s, 2)) for w, s in scored[:count]]

@@ -54,3 +54,36 @@ def test_collapse_can_be_turned_off(engine):
     result = engine.search(SearchRequest(q="grid", collapse=False))
     assert len(result.hits) == 2 and result.to_dict()["listed"] == 2
     assert engine.search(SearchRequest(q="Taiwan")).hits[0]["copies"] is None
+
+
+def test_updated_clusters_equal_a_rebuild(tmp_path):
+    """An update re-clusters only new documents and broken clusters; the result is what a
+    full rebuild computes."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    other = (FIXTURES / "corpus" / "taiwan_diplomat.txt").read_text(encoding="utf-8")
+    (folder / "original.txt").write_text(ORIGINAL, encoding="utf-8")
+    (folder / "other.txt").write_text(other, encoding="utf-8")
+    (folder / "sahel.txt").write_text((FIXTURES / "corpus" / "sahel_france24.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    updated, rebuilt = tmp_path / "updated", tmp_path / "rebuilt"
+    build_index([folder], updated, Settings())
+
+    def clusters(index_dir) -> dict[str, int]:
+        """Listed title → copies in its cluster, and how many articles there are in all."""
+        engine = SearchEngine(index_dir, Settings())
+        listed = engine.search(SearchRequest(per_page=50)).hits
+        articles = engine.search(SearchRequest(collapse=False, per_page=50)).total
+        return {h["title"]: h["copies"]["count"] if h["copies"] else 1 for h in listed} | {"listed": articles}
+
+    # A copy arrives, then the original goes: the copy must stop counting it.
+    (folder / "copy.txt").write_text(syndicated(ORIGINAL), encoding="utf-8")
+    build_index([folder], updated, Settings(), rebuild=False)
+    build_index([folder], rebuilt, Settings())
+    assert clusters(updated) == clusters(rebuilt)
+    assert any(v == 2 for k, v in clusters(updated).items() if k != "listed")
+    (folder / "original.txt").unlink()
+    (folder / "another copy.txt").write_text(syndicated(ORIGINAL).replace("Lviv", "Odesa"), encoding="utf-8")
+    build_index([folder], updated, Settings(), rebuild=False)
+    build_index([folder], rebuilt, Settings())
+    assert clusters(updated) == clusters(rebuilt)
+    assert sorted(v for k, v in clusters(updated).items() if k != "listed") == [1, 1, 2]

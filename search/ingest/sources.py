@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import os
 import re
 import tomllib
 import zlib
@@ -31,13 +32,36 @@ def input_kind(path: Path) -> str | None:
 
 
 def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Yield the supported files under `paths` (files as given, folders recursively, sorted)."""
+    """Yield the supported files under `paths`: files as given, folders recursively in path
+    order, as absolute paths (a folder is resolved once, not each file in it: resolving every
+    one of 70k files cost 4 s)."""
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and input_kind(p) and not p.name.startswith("."))
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        root = path.resolve()
+        found: list[tuple[tuple[str, ...], str]] = []
+        for folder, subfolders, names in os.walk(root):
+            base = Path(folder)
+            parts = base.relative_to(root).parts
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+            for name in names:
+                if name.startswith(".") or not _input_name(name):
+                    continue
+                found.append(((*parts, name), os.path.join(folder, name)))
+        found.sort()  # the order of path parts, as sorting Path objects gives
+        for _, full in found:
+            if os.path.isfile(full):
+                yield Path(full)
+
+
+def _input_name(name: str) -> bool:
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        lower = lower[:-3]
+    dot = lower.rfind(".")
+    return dot > 0 and lower[dot:] in SUFFIX_KINDS
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
