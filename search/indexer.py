@@ -48,7 +48,7 @@ from search.ingest.fingerprint import unpack
 from search.ingest import Skipped, iter_input_files, read_articles
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
-from search.schema import FINGERPRINT, article_to_document, build_schema
+from search.schema import FINGERPRINT, analyse_ahead, article_to_document, build_schema
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,7 @@ MAX_SEGMENTS = 8
 # start-up of the workers costs more than it saves.
 PARALLEL_MIN_FILES = 64
 BATCH_FILES = 32
+BATCH_BYTES = 4 << 20
 
 
 @dataclass
@@ -243,7 +244,7 @@ def build_index(
             try:
                 is_known = _drop_sources(writer, known_reader, to_delete, doc_frequencies) if incremental else (lambda _: False)
                 added: set[str] = set()
-                for item in _ingest(to_ingest, settings, progress):
+                for item in _ingest(to_ingest, settings, ix.schema, progress):
                     if isinstance(item, Skipped):
                         report.skipped.append((item.source, item.reason))
                         logger.info("skipped %s: %s", item.source, item.reason)
@@ -251,8 +252,8 @@ def build_index(
                         report.skipped.append((item.path, f"duplicate of an article already indexed (id {item.id})"))
                     else:
                         added.add(item.id)
-                        writer.add_document(**article_to_document(item))
-                        doc_frequencies.update(words_of(item.title + "\n" + item.body))
+                        writer.add_document(**item.document)
+                        doc_frequencies.update(item.words)
                         report.indexed += 1
                         report.kinds[item.kind] += 1
             except BaseException:
@@ -378,44 +379,88 @@ def _write_clusters(generation: Path, reader, live: Path | None, old_segments: l
     write_keys(generation, key_table(sketches))
 
 
-def _ingest(paths: list[Path], settings: Settings, progress) -> Iterator:
-    """Yield the articles and skips of `paths` in order, read by worker processes for big jobs."""
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article made ready for the index writer by an ingest worker: its Whoosh document,
+    long text fields already analysed (search.schema.analyse_ahead), and its vocabulary words."""
+
+    id: str
+    path: str
+    kind: str
+    document: dict
+    words: frozenset[str]
+
+
+def prepare_article(article, schema) -> PreparedArticle:
+    document = analyse_ahead(article_to_document(article), schema)
+    return PreparedArticle(article.id, article.path, article.kind, document,
+                           frozenset(words_of(article.title + "\n" + article.body)))
+
+
+def _prepared(path: Path, settings: Settings, schema) -> list:
+    return [item if isinstance(item, Skipped) else prepare_article(item, schema)
+            for item in read_articles(path, settings)]
+
+
+def _batches(paths: list[Path]) -> list[list[Path]]:
+    """Group files into batches of about BATCH_BYTES of input (a JSONL export of a thousand
+    articles is a batch of its own), so that the results in flight stay small."""
+    batches, batch, size = [], [], 0
+    for path in paths:
+        try:
+            length = path.stat().st_size
+        except OSError:
+            length = 0
+        if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_FILES):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(path)
+        size += length
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def _ingest(paths: list[Path], settings: Settings, schema, progress) -> Iterator:
+    """Yield the prepared articles and skips of `paths` in order, read by worker processes for
+    big jobs."""
     workers = min(settings.index_workers or os.cpu_count() or 1, 8)
     if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
         for done, path in enumerate(paths, start=1):
-            yield from read_articles(path, settings)
+            yield from _prepared(path, settings, schema)
             if progress:
                 progress(done, path)
         return
-    batches = [paths[i : i + BATCH_FILES] for i in range(0, len(paths), BATCH_FILES)]
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
     done = 0
-    with context.Pool(workers, initializer=_init_worker, initargs=(settings,)) as pool:
+    with context.Pool(workers, initializer=_init_worker, initargs=(settings, schema)) as pool:
         # A bounded window of batches in flight keeps memory flat when writing is the slower side.
         pending: deque = deque()
-        for batch in batches:
-            pending.append((batch, pool.apply_async(_read_batch, (batch,))))
-            if len(pending) >= 2 * workers:
-                batch_done, result = pending.popleft()
-                yield from result.get()
-                done += len(batch_done)
-                if progress:
-                    progress(done, batch_done[-1])
-        while pending:
+
+        def finish_oldest():
+            nonlocal done
             batch_done, result = pending.popleft()
             yield from result.get()
             done += len(batch_done)
             if progress:
                 progress(done, batch_done[-1])
 
+        for batch in _batches(paths):
+            pending.append((batch, pool.apply_async(_read_batch, (batch,))))
+            if len(pending) >= 2 * workers:
+                yield from finish_oldest()
+        while pending:
+            yield from finish_oldest()
 
-_worker_settings: Settings | None = None
+
+_worker_state: tuple | None = None
 
 
-def _init_worker(settings: Settings) -> None:
-    global _worker_settings
-    _worker_settings = settings
+def _init_worker(settings: Settings, schema) -> None:
+    global _worker_state
+    _worker_state = (settings, schema)
 
 
 def _read_batch(paths: list[Path]) -> list:
-    return [item for path in paths for item in read_articles(path, _worker_settings)]
+    settings, schema = _worker_state
+    return [item for path in paths for item in _prepared(path, settings, schema)]

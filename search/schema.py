@@ -11,6 +11,7 @@ import json
 
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.formats import Positions
 
 from search.analysis import keyword_analyzer, name_analyzer, text_analyzer
 from search.article import ActorMention, Article, Comment
@@ -48,13 +49,40 @@ FINGERPRINT = "fingerprint"
 VALUE_SEPARATOR = "\n"
 
 
+ANALYSED_AHEAD = ("title", "body", "comments")  # the long fields, analysed in the ingest workers
+
+
+class Analysed(list):
+    """A text field's postings made ahead of indexing: (term, frequency, weight, positions)
+    tuples exactly as the field's format makes them from the text."""
+
+
+class PositionsAhead(Positions):
+    """Whoosh's Positions format, taking a value that was already analysed as it is.
+
+    Analysis is most of the work of adding a document; done in the ingest worker processes, the
+    one process that writes the index is left with what only it can do.
+    """
+
+    def word_values(self, value, analyzer, **kwargs):
+        if isinstance(value, Analysed):
+            return value
+        return super().word_values(value, analyzer, **kwargs)
+
+
+def _text(**kwargs) -> TEXT:
+    field = TEXT(**kwargs)
+    field.format = PositionsAhead(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         path=ID(stored=True),  # the source file, for deleting its articles when it changes
         url=STORED(),
         kind=STORED(),
-        title=TEXT(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
+        title=_text(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
         author=TEXT(analyzer=name_analyzer(), stored=True, field_boost=AUTHOR_BOOST),
         outlet=TEXT(analyzer=name_analyzer(), stored=True),
         date=ID(stored=True),
@@ -64,9 +92,9 @@ def build_schema() -> Schema:
         actor=TEXT(analyzer=keyword_analyzer(), phrase=False),
         comment_actor=TEXT(analyzer=keyword_analyzer(), phrase=False),
         actor_mentions=STORED(),
-        body=TEXT(analyzer=text_analyzer(), stored=True),
+        body=_text(analyzer=text_analyzer(), stored=True),
         # Not stored: the text is in comment_list with the authors (see stored_text).
-        comments=TEXT(analyzer=text_analyzer(), field_boost=COMMENTS_BOOST),
+        comments=_text(analyzer=text_analyzer(), field_boost=COMMENTS_BOOST),
         comment_list=STORED(),
         **{
             FACET_OUTLET: COLUMN(columns.VarBytesColumn()),
@@ -105,6 +133,20 @@ def article_to_document(article: Article) -> dict:
         FACET_AUTHOR: article.author.encode("utf-8"),
         FINGERPRINT: pack(article.fingerprint),
     }
+
+
+def analyse_ahead(document: dict, schema: Schema) -> dict:
+    """Return a document (from article_to_document) with its long text fields analysed: the
+    postings as Analysed values and the texts themselves as the values to store."""
+    ahead = dict(document)
+    for name in ANALYSED_AHEAD:
+        field = schema[name]
+        text = document[name]
+        if isinstance(field.format, PositionsAhead) and text:
+            ahead[name] = Analysed(field.format.word_values(text, field.analyzer, mode="index"))
+            if field.stored:
+                ahead["_stored_" + name] = text
+    return ahead
 
 
 def stored_text(stored: dict, field: str) -> str:
