@@ -48,6 +48,7 @@ from search.ingest.fingerprint import unpack
 from search.ingest import Skipped, iter_input_files, read_articles
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
+from search.runs import compress_runs
 from search.schema import FINGERPRINT, analyse_ahead, article_to_document, build_schema
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 
@@ -69,6 +70,8 @@ MAX_SEGMENTS = 8
 PARALLEL_MIN_FILES = 64
 BATCH_FILES = 32
 BATCH_BYTES = 4 << 20
+WINDOW_BATCHES = 64
+WINDOW_BYTES = 48 << 20
 
 
 @dataclass
@@ -239,6 +242,7 @@ def build_index(
             old_segments = [segment.segment_id() for segment in ix._segments()] if incremental else []
             writer = ix.writer(limitmb=WRITER_LIMIT_MB)
             writer.mergetype = _append_unless_many
+            compress_runs(writer)
             # The live generation's articles, to tell a new article from one already indexed.
             known_reader = ix.reader() if incremental else None
             try:
@@ -263,7 +267,10 @@ def build_index(
                 if known_reader is not None:
                     known_reader.close()
             # The positions-free postings are recorded as Whoosh writes the segment (search.postings).
+            added_at = time.perf_counter()
+            logger.info("read and added %d articles in %.1fs", report.indexed, added_at - started)
             commit_recording_postings(writer, generation, lambda: commit_with_loaded_lengths(writer))
+            logger.info("committed in %.1fs", time.perf_counter() - added_at)
             with ix.reader() as reader:
                 segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
                 remove_orphans(generation, set(segments))
@@ -272,6 +279,7 @@ def build_index(
                 _write_clusters(generation, reader, live if incremental else None, old_segments, segments)
                 for leaf, _ in reader.leaf_readers():
                     cache_segment_facets(leaf, generation)
+            logger.info("clusters and facet tables ready at %.1fs", time.perf_counter() - started)
             write_vocabulary(generation, +doc_frequencies, doc_count)
             write_manifest(generation, states)
         except BaseException:
@@ -402,9 +410,9 @@ def _prepared(path: Path, settings: Settings, schema) -> list:
             for item in read_articles(path, settings)]
 
 
-def _batches(paths: list[Path]) -> list[list[Path]]:
-    """Group files into batches of about BATCH_BYTES of input (a JSONL export of a thousand
-    articles is a batch of its own), so that the results in flight stay small."""
+def _batches(paths: list[Path]) -> list[tuple[list[Path], int]]:
+    """Group files into batches of at most BATCH_FILES files and about BATCH_BYTES of input (a
+    JSONL export of a thousand articles is a batch of its own); return each with its size."""
     batches, batch, size = [], [], 0
     for path in paths:
         try:
@@ -412,12 +420,12 @@ def _batches(paths: list[Path]) -> list[list[Path]]:
         except OSError:
             length = 0
         if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_FILES):
-            batches.append(batch)
+            batches.append((batch, size))
             batch, size = [], 0
         batch.append(path)
         size += length
     if batch:
-        batches.append(batch)
+        batches.append((batch, size))
     return batches
 
 
@@ -434,20 +442,25 @@ def _ingest(paths: list[Path], settings: Settings, schema, progress) -> Iterator
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
     done = 0
     with context.Pool(workers, initializer=_init_worker, initargs=(settings, schema)) as pool:
-        # A bounded window of batches in flight keeps memory flat when writing is the slower side.
+        # Results are taken in input order, so a slow batch (a JSONL export of a thousand
+        # articles) holds up the ones behind it: a wide window of batches in flight keeps the
+        # workers busy meanwhile; its bound in input bytes keeps memory flat.
         pending: deque = deque()
+        in_flight = 0
 
         def finish_oldest():
-            nonlocal done
-            batch_done, result = pending.popleft()
+            nonlocal done, in_flight
+            batch_done, size, result = pending.popleft()
             yield from result.get()
+            in_flight -= size
             done += len(batch_done)
             if progress:
                 progress(done, batch_done[-1])
 
-        for batch in _batches(paths):
-            pending.append((batch, pool.apply_async(_read_batch, (batch,))))
-            if len(pending) >= 2 * workers:
+        for batch, size in _batches(paths):
+            pending.append((batch, size, pool.apply_async(_read_batch, (batch,))))
+            in_flight += size
+            while pending and (in_flight > WINDOW_BYTES or len(pending) > WINDOW_BATCHES):
                 yield from finish_oldest()
         while pending:
             yield from finish_oldest()
