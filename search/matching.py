@@ -16,10 +16,15 @@ postings are evaluated by Whoosh's matcher, so every query still works.
 from __future__ import annotations
 
 import math
+import pickle
 import time
+from itertools import accumulate
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
@@ -223,20 +228,18 @@ class _Leaf:
 
     def _verify_phrase(self, fieldname: str, btexts: list[bytes], candidates: np.ndarray) -> np.ndarray:
         """Return the candidates in which the words occur at consecutive positions."""
-        matchers = [self.reader.postings(fieldname, btext) for btext in btexts]
+        fmt = self.schema[fieldname].format
+        positions = [_positions_in(self.reader, fieldname, btext, candidates, fmt, self.deadline) for btext in btexts]
         kept = []
-        for n, doc in enumerate(candidates.tolist()):
-            if n % CHECK_EVERY == 0:
-                self.deadline.check()
-            starts = None
-            for offset, m in enumerate(matchers):
-                if m.is_active():
-                    m.skip_to(doc)
-                if not m.is_active() or m.id() != doc:
-                    starts = None
-                    break
-                positions = {p - offset for p in m.value_as("positions")}
-                starts = positions if starts is None else starts & positions
+        if len(btexts) == 2:
+            for doc, first, second in zip(candidates.tolist(), positions[0], positions[1]):
+                if not set(first).isdisjoint([p - 1 for p in second]):
+                    kept.append(doc)
+            return np.array(kept, dtype=np.int64)
+        for i, doc in enumerate(candidates.tolist()):
+            starts = set(positions[0][i])
+            for offset in range(1, len(btexts)):
+                starts &= {p - offset for p in positions[offset][i]}
                 if not starts:
                     break
             if starts:
@@ -265,3 +268,54 @@ class _Leaf:
             if self.scored:
                 score[index] = scores
         return mask, score
+
+
+def _positions_in(reader, fieldname: str, btext: bytes, candidates: np.ndarray, fmt, deadline) -> list[list[int]]:
+    """Return a term's positions in each of `candidates` (ascending docnums that all hold it).
+
+    Reads Whoosh's posting blocks directly and decodes positions only for the candidates: its
+    matcher's skip_to steps through every posting before a target one Python call at a time.
+    """
+    matcher = reader.postings(fieldname, btext)
+    raw = getattr(matcher, "child", matcher)  # under the filter that hides deleted documents
+    if not isinstance(raw, W3LeafMatcher) or type(fmt).decode_positions is not Positions.decode_positions:
+        return _positions_by_matcher(matcher, candidates)
+    wanted = candidates.tolist()
+    out: list[list[int]] = []
+    at = 0
+    blocks = 0
+    while at < len(wanted) and raw.is_active():  # blocks in order, skipping those before a candidate
+        if raw.block_max_id() < wanted[at]:
+            raw._next_block()  # reads only the block's header
+            continue
+        if raw._ids is None:
+            raw._read_ids()
+        if raw._values is None:
+            raw._read_values()
+        ids, values = raw._ids, raw._values
+        index = {doc: i for i, doc in enumerate(ids)}
+        last = ids[-1]
+        while at < len(wanted) and wanted[at] <= last:
+            i = index.get(wanted[at])
+            out.append(_decode_positions(values[i]) if i is not None else [])
+            at += 1
+        raw._next_block()
+        blocks += 1
+        if blocks % 256 == 0:
+            deadline.check()
+    out.extend([] for _ in range(len(wanted) - len(out)))
+    return out
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """Whoosh's Positions.decode_positions (a length, then the pickled gaps without the pickle's
+    final STOP byte), with the running sum taken in C."""
+    return list(accumulate(pickle.loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")))
+
+
+def _positions_by_matcher(matcher, candidates: np.ndarray) -> list[list[int]]:
+    out = []
+    for doc in candidates.tolist():
+        matcher.skip_to(doc)
+        out.append(matcher.value_as("positions"))
+    return out
