@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from search.ingest.fingerprint import resemblance
+from search.ingest.fingerprint import resemblance, unpack
+from search.schema import FINGERPRINT
 
 # Syndicated copies with different chrome, a changed headline or an added paragraph score
 # 0.7–1.0; distinct articles on the same event score below 0.2 (checked on the fixture corpus
@@ -167,3 +168,36 @@ def update_clusters(old_roots: list[int], old_keys: np.ndarray, size: int, delet
             break
         parent = flattened
     return parent.tolist(), keys
+
+
+def sketches_of(reader) -> list[tuple[int, ...]]:
+    """Return the body sketch of every document, by docnum; deleted documents have none, so an
+    updated article does not count its own replaced version as a copy."""
+    if not reader.has_column(FINGERPRINT):
+        return [()] * reader.doc_count_all()
+    sketches = [unpack(value) for value in reader.column_reader(FINGERPRINT)]
+    if reader.has_deletions():
+        sketches = [() if reader.is_deleted(doc) else sketch for doc, sketch in enumerate(sketches)]
+    return sketches
+
+
+def store_clusters(generation: Path, reader, live: Path | None, old_segments: list[str], segments: list[str]) -> None:
+    """Store the generation's near-duplicate clusters: updated from the live generation's when
+    documents were only appended (and some deleted), else computed over the whole index."""
+    leaves = list(reader.leaf_readers())
+    deleted = {offset + doc for leaf, offset in leaves for doc in leaf.segment().deleted_docs()}
+    size = reader.doc_count_all()
+    if live is not None and old_segments and segments[: len(old_segments)] == old_segments:
+        old_size = sum(leaf.doc_count_all() for leaf, _ in leaves[: len(old_segments)])
+        old_roots, old_keys = read_clusters(live, old_size), read_keys(live)
+        if old_roots is not None and old_keys is not None:
+            column = reader.column_reader(FINGERPRINT) if reader.has_column(FINGERPRINT) else None
+            sketch_of = (lambda doc: unpack(column[doc])) if column is not None else (lambda doc: ())
+            appended = {doc: sketch_of(doc) for doc in range(old_size, size) if doc not in deleted}
+            roots, keys = update_clusters(old_roots, old_keys, size, deleted, sketch_of, appended)
+            write_clusters(generation, roots)
+            write_keys(generation, keys)
+            return
+    sketches = sketches_of(reader)
+    write_clusters(generation, cluster_roots(sketches))
+    write_keys(generation, key_table(sketches))

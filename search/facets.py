@@ -17,9 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from search.duplicates import cluster_roots, read_clusters
-from search.ingest.fingerprint import unpack
-from search.schema import FACET_ACTORS, FACET_AUTHOR, FACET_DATE, FACET_OUTLET, FINGERPRINT, VALUE_SEPARATOR
+from search.duplicates import cluster_roots, read_clusters, sketches_of
+from search.schema import FACET_ACTORS, FACET_AUTHOR, FACET_DATE, FACET_OUTLET, VALUE_SEPARATOR
 
 UNDATED = "undated"
 UNKNOWN_OUTLET = "(unknown)"
@@ -211,17 +210,6 @@ def _concatenate(parts: list[dict]) -> dict:
     docs = [p["actor_docs"].astype(np.int64) + offset for p, offset in zip(parts, offsets)]
     out["actor_docs"] = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
     return out
-
-
-def sketches_of(reader) -> list[tuple[int, ...]]:
-    """Return the body sketch of every document, by docnum; deleted documents have none, so an
-    updated article does not count its own replaced version as a copy."""
-    if not reader.has_column(FINGERPRINT):
-        return [()] * reader.doc_count_all()
-    sketches = [unpack(value) for value in reader.column_reader(FINGERPRINT)]
-    if reader.has_deletions():
-        sketches = [() if reader.is_deleted(doc) else sketch for doc, sketch in enumerate(sketches)]
-    return sketches
 
 
 _tables: dict[str, FacetTable] = {}

@@ -85,6 +85,13 @@ def mark_spans(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     return [(start, end) for (start, end, _), hit in zip(spans, matched) if hit]
 
 
+def word_spans(analyzer, text: str) -> list[tuple[int, int, str]]:
+    """Return (start, end, term) for each indexed word of `text` (stop words left out)."""
+    if hasattr(analyzer, "spans"):
+        return analyzer.spans(text)  # the index's own tokenizer, without Token objects
+    return [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index")]
+
+
 def _mark_spans_fast(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """mark_spans for the index's own tokenizer, its loops in C (map, compress) where it can."""
     words, word_terms = analyzer.terms_of(text)  # a term per word, "" for stop words

@@ -15,12 +15,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
-import multiprocessing
 import os
 import shutil
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,26 +30,16 @@ from whoosh.reading import TermNotFound
 from whoosh.writing import MERGE_SMALL
 
 from search.config import Settings
-from search.duplicates import (
-    CLUSTERS_FILE,
-    KEYS_FILE,
-    cluster_roots,
-    key_table,
-    read_clusters,
-    read_keys,
-    update_clusters,
-    write_clusters,
-    write_keys,
-)
+from search.duplicates import CLUSTERS_FILE, KEYS_FILE, store_clusters
 from search.errors import IndexMissing, SearchError
-from search.facets import cache_segment_facets, sketches_of
-from search.ingest.fingerprint import unpack
-from search.ingest import Skipped, iter_input_files, read_articles
+from search.facets import cache_segment_facets
+from search.ingest import Skipped, iter_input_files
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
 from search.runs import compress_runs
-from search.schema import FINGERPRINT, analyse_ahead, article_to_document, build_schema
+from search.schema import build_schema
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
+from search.workers import prepare_files
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +54,6 @@ KEEP_GENERATIONS = 2
 WRITER_LIMIT_MB = 256
 # Segments an index may have before an update merges the small ones (see _append_unless_many).
 MAX_SEGMENTS = 8
-# Ingest runs in worker processes when at least this many files need reading; below it the
-# start-up of the workers costs more than it saves.
-PARALLEL_MIN_FILES = 64
-BATCH_FILES = 32
-BATCH_BYTES = 4 << 20
-WINDOW_BATCHES = 64
-WINDOW_BYTES = 48 << 20
 
 
 @dataclass
@@ -248,7 +230,7 @@ def build_index(
             try:
                 is_known = _drop_sources(writer, known_reader, to_delete, doc_frequencies) if incremental else (lambda _: False)
                 added: set[str] = set()
-                for item in _ingest(to_ingest, settings, ix.schema, progress):
+                for item in prepare_files(to_ingest, settings, ix.schema, progress):
                     if isinstance(item, Skipped):
                         report.skipped.append((item.source, item.reason))
                         logger.info("skipped %s: %s", item.source, item.reason)
@@ -276,7 +258,7 @@ def build_index(
                 remove_orphans(generation, set(segments))
                 doc_count = reader.doc_count()
                 # Clustering needs the whole corpus; done here, the first search need not do it.
-                _write_clusters(generation, reader, live if incremental else None, old_segments, segments)
+                store_clusters(generation, reader, live if incremental else None, old_segments, segments)
                 for leaf, _ in reader.leaf_readers():
                     cache_segment_facets(leaf, generation)
             logger.info("clusters and facet tables ready at %.1fs", time.perf_counter() - started)
@@ -363,117 +345,3 @@ def _append_unless_many(writer, segments):
     if len(segments) < MAX_SEGMENTS:
         return list(segments)
     return MERGE_SMALL(writer, segments)
-
-
-def _write_clusters(generation: Path, reader, live: Path | None, old_segments: list[str], segments: list[str]) -> None:
-    """Store the generation's near-duplicate clusters: updated from the live generation's when
-    documents were only appended (and some deleted), else computed over the whole index."""
-    leaves = list(reader.leaf_readers())
-    deleted = {offset + doc for leaf, offset in leaves for doc in leaf.segment().deleted_docs()}
-    size = reader.doc_count_all()
-    if live is not None and old_segments and segments[: len(old_segments)] == old_segments:
-        old_size = sum(leaf.doc_count_all() for leaf, _ in leaves[: len(old_segments)])
-        old_roots, old_keys = read_clusters(live, old_size), read_keys(live)
-        if old_roots is not None and old_keys is not None:
-            column = reader.column_reader(FINGERPRINT) if reader.has_column(FINGERPRINT) else None
-            sketch_of = (lambda doc: unpack(column[doc])) if column is not None else (lambda doc: ())
-            appended = {doc: sketch_of(doc) for doc in range(old_size, size) if doc not in deleted}
-            roots, keys = update_clusters(old_roots, old_keys, size, deleted, sketch_of, appended)
-            write_clusters(generation, roots)
-            write_keys(generation, keys)
-            return
-    sketches = sketches_of(reader)
-    write_clusters(generation, cluster_roots(sketches))
-    write_keys(generation, key_table(sketches))
-
-
-@dataclass(frozen=True)
-class PreparedArticle:
-    """An article made ready for the index writer by an ingest worker: its Whoosh document,
-    long text fields already analysed (search.schema.analyse_ahead), and its vocabulary words."""
-
-    id: str
-    path: str
-    kind: str
-    document: dict
-    words: frozenset[str]
-
-
-def prepare_article(article, schema) -> PreparedArticle:
-    document = analyse_ahead(article_to_document(article), schema)
-    return PreparedArticle(article.id, article.path, article.kind, document,
-                           frozenset(words_of(article.title + "\n" + article.body)))
-
-
-def _prepared(path: Path, settings: Settings, schema) -> list:
-    return [item if isinstance(item, Skipped) else prepare_article(item, schema)
-            for item in read_articles(path, settings)]
-
-
-def _batches(paths: list[Path]) -> list[tuple[list[Path], int]]:
-    """Group files into batches of at most BATCH_FILES files and about BATCH_BYTES of input (a
-    JSONL export of a thousand articles is a batch of its own); return each with its size."""
-    batches, batch, size = [], [], 0
-    for path in paths:
-        try:
-            length = path.stat().st_size
-        except OSError:
-            length = 0
-        if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_FILES):
-            batches.append((batch, size))
-            batch, size = [], 0
-        batch.append(path)
-        size += length
-    if batch:
-        batches.append((batch, size))
-    return batches
-
-
-def _ingest(paths: list[Path], settings: Settings, schema, progress) -> Iterator:
-    """Yield the prepared articles and skips of `paths` in order, read by worker processes for
-    big jobs."""
-    workers = min(settings.index_workers or os.cpu_count() or 1, 8)
-    if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
-        for done, path in enumerate(paths, start=1):
-            yield from _prepared(path, settings, schema)
-            if progress:
-                progress(done, path)
-        return
-    context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
-    done = 0
-    with context.Pool(workers, initializer=_init_worker, initargs=(settings, schema)) as pool:
-        # Results are taken in input order, so a slow batch (a JSONL export of a thousand
-        # articles) holds up the ones behind it: a wide window of batches in flight keeps the
-        # workers busy meanwhile; its bound in input bytes keeps memory flat.
-        pending: deque = deque()
-        in_flight = 0
-
-        def finish_oldest():
-            nonlocal done, in_flight
-            batch_done, size, result = pending.popleft()
-            yield from result.get()
-            in_flight -= size
-            done += len(batch_done)
-            if progress:
-                progress(done, batch_done[-1])
-
-        for batch, size in _batches(paths):
-            pending.append((batch, size, pool.apply_async(_read_batch, (batch,))))
-            in_flight += size
-            while pending and (in_flight > WINDOW_BYTES or len(pending) > WINDOW_BATCHES):
-                yield from finish_oldest()
-        while pending:
-            yield from finish_oldest()
-
-
-_worker_state: tuple | None = None
-
-
-def _init_worker(settings: Settings, schema) -> None:
-    global _worker_state
-    _worker_state = (settings, schema)
-
-
-def _read_batch(paths: list[Path]) -> list:
-    settings, schema = _worker_state
-    return [item for path in paths for item in _prepared(path, settings, schema)]

@@ -66,12 +66,12 @@ def test_failed_build_leaves_previous_index_serving(tmp_path, copy_seeds, monkey
     build_index([copy_seeds], index_dir, Settings())
     live = current_generation(index_dir)
 
-    import search.indexer as indexer
+    import search.workers as workers
 
     def explode(path, settings):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(indexer, "read_articles", explode)
+    monkeypatch.setattr(workers, "read_articles", explode)
     with pytest.raises(RuntimeError):
         build_index([copy_seeds], index_dir, Settings())
     assert current_generation(index_dir) == live

@@ -1,0 +1,121 @@
+"""Ingest worker processes: files read, extracted and analysed in parallel, results in order.
+
+The one process that writes the index can only add documents one at a time, so everything
+that can be done before is done in workers: reading and extracting each file, analysing its
+long text fields for the index (search.schema.analyse_ahead) and collecting its words for the
+vocabulary. Small jobs run in the calling process; the start-up of workers costs more.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.config import Settings
+from search.ingest import Skipped, read_articles
+from search.schema import analyse_ahead, article_to_document
+from search.vocabulary import words_of
+
+# Ingest runs in worker processes when at least this many files need reading; below it the
+# start-up of the workers costs more than it saves.
+PARALLEL_MIN_FILES = 64
+BATCH_FILES = 32
+BATCH_BYTES = 4 << 20
+WINDOW_BATCHES = 64
+WINDOW_BYTES = 48 << 20
+
+
+@dataclass(frozen=True)
+class PreparedArticle:
+    """An article made ready for the index writer by an ingest worker: its Whoosh document,
+    long text fields already analysed (search.schema.analyse_ahead), and its vocabulary words."""
+
+    id: str
+    path: str
+    kind: str
+    document: dict
+    words: frozenset[str]
+
+
+def prepare_article(article, schema) -> PreparedArticle:
+    document = analyse_ahead(article_to_document(article), schema)
+    return PreparedArticle(article.id, article.path, article.kind, document,
+                           frozenset(words_of(article.title + "\n" + article.body)))
+
+
+def _prepared(path: Path, settings: Settings, schema) -> list:
+    return [item if isinstance(item, Skipped) else prepare_article(item, schema)
+            for item in read_articles(path, settings)]
+
+
+def _batches(paths: list[Path]) -> list[tuple[list[Path], int]]:
+    """Group files into batches of at most BATCH_FILES files and about BATCH_BYTES of input (a
+    JSONL export of a thousand articles is a batch of its own); return each with its size."""
+    batches, batch, size = [], [], 0
+    for path in paths:
+        try:
+            length = path.stat().st_size
+        except OSError:
+            length = 0
+        if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_FILES):
+            batches.append((batch, size))
+            batch, size = [], 0
+        batch.append(path)
+        size += length
+    if batch:
+        batches.append((batch, size))
+    return batches
+
+
+def prepare_files(paths: list[Path], settings: Settings, schema, progress) -> Iterator:
+    """Yield the prepared articles and skips of `paths` in order, read by worker processes for
+    big jobs."""
+    workers = min(settings.index_workers or os.cpu_count() or 1, 8)
+    if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
+        for done, path in enumerate(paths, start=1):
+            yield from _prepared(path, settings, schema)
+            if progress:
+                progress(done, path)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
+    done = 0
+    with context.Pool(workers, initializer=_init_worker, initargs=(settings, schema)) as pool:
+        # Results are taken in input order, so a slow batch (a JSONL export of a thousand
+        # articles) holds up the ones behind it: a wide window of batches in flight keeps the
+        # workers busy meanwhile; its bound in input bytes keeps memory flat.
+        pending: deque = deque()
+        in_flight = 0
+
+        def finish_oldest():
+            nonlocal done, in_flight
+            batch_done, size, result = pending.popleft()
+            yield from result.get()
+            in_flight -= size
+            done += len(batch_done)
+            if progress:
+                progress(done, batch_done[-1])
+
+        for batch, size in _batches(paths):
+            pending.append((batch, size, pool.apply_async(_read_batch, (batch,))))
+            in_flight += size
+            while pending and (in_flight > WINDOW_BYTES or len(pending) > WINDOW_BATCHES):
+                yield from finish_oldest()
+        while pending:
+            yield from finish_oldest()
+
+
+_worker_state: tuple | None = None
+
+
+def _init_worker(settings: Settings, schema) -> None:
+    global _worker_state
+    _worker_state = (settings, schema)
+
+
+def _read_batch(paths: list[Path]) -> list:
+    settings, schema = _worker_state
+    return [item for path in paths for item in _prepared(path, settings, schema)]
