@@ -37,7 +37,7 @@ from search.ingest import Skipped, iter_input_files
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
 from search.runs import compress_runs
-from search.schema import build_schema
+from search.schema import ACTOR_TERMS_FILE, build_schema, write_actor_terms
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 from search.workers import prepare_files
 
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "sources.tsv"  # per generation: input file → size, mtime, content digest
 LOCK_FILE = ".lock"
-OWN_FILES = {MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE}  # beside Whoosh's, in each generation
+OWN_FILES = {MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE, ACTOR_TERMS_FILE}  # beside Whoosh's, in each generation
 GENERATION_PREFIX = "gen-"
 # Generations kept after a swap: the live one and its predecessor, which searchers opened
 # before the swap may still be reading.
@@ -263,6 +263,7 @@ def build_index(
                     cache_segment_facets(leaf, generation)
             logger.info("clusters and facet tables ready at %.1fs", time.perf_counter() - started)
             write_vocabulary(generation, +doc_frequencies, doc_count)
+            write_actor_terms(generation, settings)
             write_manifest(generation, states)
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)

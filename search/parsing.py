@@ -7,11 +7,9 @@ import re
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser
 
-from search.analysis import keyword_term
 from search.config import Settings
 from search.errors import BadQuery
-from search.ingest.actors import load_gazetteer
-from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES
+from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES, actor_term_table
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 # Bounds that keep one query from tying up a worker (each field of a scope counts as a term).
@@ -50,8 +48,13 @@ def _check_syntax(q: str) -> None:
         raise BadQuery("a field name needs a value after the colon", hint='write field:value, e.g. actor:"United States"')
 
 
-def parse_query(q: str, scope: str, schema, settings: Settings) -> wq.Query:
-    """Return the Whoosh query for the user's text in a scope; raise BadQuery if it is malformed."""
+def parse_query(q: str, scope: str, schema, settings: Settings, actor_terms: dict[str, str] | None = None) -> wq.Query:
+    """Return the Whoosh query for the user's text in a scope; raise BadQuery if it is malformed.
+
+    `actor_terms` maps actor names and aliases to the index terms of their canonical names (the
+    table stored with the index, see search.schema.read_actor_terms); without it the table is
+    made from the gazetteer, which takes a second to read.
+    """
     q = q.strip()
     if not q:
         return wq.Every()
@@ -62,7 +65,7 @@ def parse_query(q: str, scope: str, schema, settings: Settings) -> wq.Query:
         parsed = parser.parse(q)
     except Exception as exc:  # Whoosh raises assorted types for odd input
         raise BadQuery(f"cannot parse query: {exc}") from exc
-    parsed = _resolve_actor_terms(parsed, settings)
+    parsed = _resolve_actor_terms(parsed, actor_terms if actor_terms is not None else actor_term_table(settings))
     if parsed is wq.NullQuery:
         raise BadQuery("query has no searchable words", hint="stop words like 'the' are not indexed")
     _check_cost(parsed)
@@ -101,10 +104,8 @@ def _walk(q: wq.Query):
         yield from _walk(child)
 
 
-def _resolve_actor_terms(q: wq.Query, settings: Settings) -> wq.Query:
+def _resolve_actor_terms(q: wq.Query, lookup: dict[str, str]) -> wq.Query:
     """Rewrite actor:Erdogan to the canonical actor term, so any alias finds the actor."""
-    gazetteer = load_gazetteer(settings.actors_file)
-    lookup = _actor_lookup(gazetteer)
 
     def rewrite(node):
         if isinstance(node, wq.Term) and node.fieldname in KEYWORD_FIELDS[:2]:
@@ -114,14 +115,3 @@ def _resolve_actor_terms(q: wq.Query, settings: Settings) -> wq.Query:
         return node if node.is_leaf() else node.apply(rewrite)
 
     return rewrite(q)
-
-
-_lookups: dict[int, dict[str, str]] = {}
-
-
-def _actor_lookup(gazetteer) -> dict[str, str]:
-    key = id(gazetteer)
-    if key not in _lookups:
-        table = {keyword_term(surface): keyword_term(actor.name) for surface, actor in gazetteer.surface_names.items()}
-        _lookups[key] = {k: v for k, v in table.items() if k}
-    return _lookups[key]

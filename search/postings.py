@@ -136,23 +136,28 @@ def _map(path: str, dtype) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r")
 
 
-_cache: dict[str, SegmentPostings | None] = {}
+_cache: dict[str, dict[str, SegmentPostings | None]] = {}  # generation directory → segment → postings
 _lock = threading.Lock()
 
 
 def segment_postings(directory: Path, segment_id: str) -> SegmentPostings | None:
-    """Return the recorded postings of a segment, loaded once, or None when it has none."""
-    prefix = str(Path(directory) / segment_id)
+    """Return the recorded postings of a segment, loaded once, or None when it has none.
+
+    Only the newest generation's are kept: the arrays map files, and a mapped file of a
+    generation that a rebuild deleted would keep its disk space in use.
+    """
+    key = str(directory)
     with _lock:
-        if prefix not in _cache:
+        segments = _cache.get(key)
+        if segments is None:
+            _cache.clear()
+            segments = _cache[key] = {}
+        if segment_id not in segments:
             try:
-                _cache[prefix] = SegmentPostings(prefix)
+                segments[segment_id] = SegmentPostings(str(Path(directory) / segment_id))
             except (OSError, pickle.UnpicklingError, EOFError):
-                _cache[prefix] = None
-            if len(_cache) > 64:  # segments of generations long gone
-                for stale in list(_cache)[: len(_cache) - 64]:
-                    del _cache[stale]
-        return _cache[prefix]
+                segments[segment_id] = None
+        return segments[segment_id]
 
 
 def commit_recording_postings(writer, directory: Path, commit) -> None:

@@ -29,7 +29,7 @@ from search.indexer import current_generation, open_index
 from search.matching import match_all
 from search.readers import preload_field_lengths
 from search.parsing import OPERATORS, check_expansion, parse_query
-from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article, stored_text
+from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article, read_actor_terms, stored_text
 from search.vocabulary import vocabulary_for, words_of
 
 SORTS = ("relevance", "newest", "oldest")
@@ -155,6 +155,7 @@ class SearchEngine:
         self._generation: Path | None = None
         self._index = None
         self._schema = None
+        self._actor_terms: dict[str, str] | None = None
 
     def _open(self, force: bool = False):
         """Return (generation directory, index), reopening when a rebuild has published a new one."""
@@ -164,6 +165,7 @@ class SearchEngine:
                 self._index = open_index(self.index_dir)
                 self._generation = current_generation(self.index_dir)
                 self._schema = self._index.schema  # Index.schema re-reads and unpickles it each time
+                self._actor_terms = read_actor_terms(self._generation)
             return self._generation, self._index
 
     def warm(self) -> None:
@@ -174,7 +176,7 @@ class SearchEngine:
     def _match(self, request: SearchRequest):
         request = request.validate(self.settings)
         generation, ix = self._open()
-        parsed = parse_query(request.q, request.scope, self._schema, self.settings)
+        parsed = parse_query(request.q, request.scope, self._schema, self.settings, self._actor_terms)
         try:
             searcher = ix.searcher()
         except (EmptyIndexError, OSError):
@@ -227,7 +229,8 @@ class SearchEngine:
         unless the request says otherwise) and the length of the whole list (None: not collapsed)."""
         if not request.collapse:
             return self._ranked(m, request, need), None
-        listed = int(np.unique(m.table.clusters[m.kept]).size)
+        roots = m.table.clusters[m.kept]
+        listed = int(np.count_nonzero(np.bincount(roots, minlength=1))) if len(roots) else 0
         if listed == len(m.kept):
             return self._ranked(m, request, need), listed
         ranked = _collapse(self._ranked(m, request, 3 * need + 20), m.table)
@@ -368,7 +371,7 @@ class SearchEngine:
     def highlight_article(self, article: Article, q: str, scope: str = "all") -> dict:
         """Return the article's body paragraphs and comment texts as HTML with the query marked."""
         _, ix = self._open()
-        parsed = parse_query(q, scope if scope in SCOPES else "all", self._schema, self.settings)
+        parsed = parse_query(q, scope if scope in SCOPES else "all", self._schema, self.settings, self._actor_terms)
         with ix.searcher() as searcher:
             body_terms = query_terms(parsed, searcher.reader(), "body")
             comment_terms = query_terms(parsed, searcher.reader(), "comments")

@@ -8,13 +8,17 @@ for every query.
 from __future__ import annotations
 
 import json
+import os
+import pickle
+from pathlib import Path
 
 from whoosh import columns
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from search.analysis import keyword_analyzer, name_analyzer, text_analyzer
+from search.analysis import keyword_analyzer, keyword_term, name_analyzer, text_analyzer
 from search.article import ActorMention, Article, Comment
+from search.ingest.actors import load_gazetteer
 from search.ingest.fingerprint import pack
 
 # Field boosts: a query word in the headline says more about the article than one in the body.
@@ -173,3 +177,37 @@ def document_to_article(stored: dict) -> Article:
         actor_mentions=tuple(ActorMention(*m) for m in json.loads(stored.get("actor_mentions") or "[]")),
         kind=stored.get("kind", "dump"),
     )
+
+
+ACTOR_TERMS_FILE = "actor-terms.pickle"  # per generation: the table below, as the build made it
+_actor_tables: dict[int, dict[str, str]] = {}
+
+
+def actor_term_table(settings) -> dict[str, str]:
+    """Return every actor name and alias (as an actor-field term) → the term of its canonical
+    name, from the gazetteer the settings name, so that `actor:Erdoğan` finds "Recep Tayyip
+    Erdoğan"."""
+    gazetteer = load_gazetteer(settings.actors_file)
+    key = id(gazetteer)
+    if key not in _actor_tables:
+        table = {keyword_term(surface): keyword_term(actor.name) for surface, actor in gazetteer.surface_names.items()}
+        _actor_tables[key] = {k: v for k, v in table.items() if k}
+    return _actor_tables[key]
+
+
+def write_actor_terms(generation: Path, settings) -> None:
+    """Store the actor term table with an index generation: the gazetteer its actors came from."""
+    tmp = Path(generation) / f".{ACTOR_TERMS_FILE}.{os.getpid()}"
+    with open(tmp, "wb") as f:
+        pickle.dump(actor_term_table(settings), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, Path(generation) / ACTOR_TERMS_FILE)
+
+
+def read_actor_terms(generation: Path) -> dict[str, str] | None:
+    """Return the actor term table stored with a generation, or None (built before it was)."""
+    try:
+        with open(Path(generation) / ACTOR_TERMS_FILE, "rb") as f:
+            table = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+    return table if isinstance(table, dict) else None

@@ -11,7 +11,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter, defaultdict
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from whoosh.analysis import STOP_WORDS
@@ -66,11 +66,16 @@ class Vocabulary:
     def __init__(self, doc_frequencies: dict[str, int], doc_count: int):
         self.df = doc_frequencies
         self.doc_count = max(doc_count, 1)
-        self._buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in doc_frequencies:
-            # Indexed under its first and its last letter, so a typo in either end is still found.
-            self._buckets[(word[0], len(word))].append(word)
-            self._buckets[("$" + word[-1], len(word))].append(word)
+
+    @cached_property
+    def _buckets(self) -> dict[tuple[str, int], list[str]]:
+        # Built on the first suggestion (most searches never need one). Each word is indexed
+        # under its first and its last letter, so a typo in either end is still found.
+        buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in self.df:
+            buckets[(word[0], len(word))].append(word)
+            buckets[("$" + word[-1], len(word))].append(word)
+        return buckets
 
     @staticmethod
     def load_counts(directory: Path) -> Counter:
