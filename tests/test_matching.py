@@ -109,3 +109,19 @@ def test_match_arrays_are_sorted_numpy(corpus_copy, tmp_path):
         docs, scores = match_all(searcher, parse_query("Russia", "all", ix.schema, Settings()), 5.0, True,
                                  current_generation(index_dir))
     assert isinstance(docs, np.ndarray) and np.all(np.diff(docs) > 0) and len(scores) == len(docs)
+
+
+def test_word_phrase_and_boolean_queries_need_no_whoosh_matcher(corpus_copy, tmp_path, monkeypatch):
+    """The array path answers the common forms itself (falling back would be correct but slow)."""
+    import search.matching as matching
+
+    index_dir = tmp_path / "ix"
+    build_index([corpus_copy], index_dir, Settings())
+    used = []
+    original = matching._Leaf.whoosh
+    monkeypatch.setattr(matching._Leaf, "whoosh", lambda self, q: used.append(q) or original(self, q))
+    ix = open_index(index_dir)
+    with ix.searcher() as searcher:
+        for q in ("Russia", "Russia Turkey", '"power grid"', "Russia NOT Ukraine", "title:ceasefire", 'actor:"United States"'):
+            match_all(searcher, parse_query(q, "all", ix.schema, Settings()), 5.0, True, current_generation(index_dir))
+    assert used == []
