@@ -127,8 +127,8 @@ def update_clusters(old_roots: list[int], old_keys: np.ndarray, size: int, delet
     roots[dirty_old] = dirty_old
     roots[gone] = np.flatnonzero(gone)
     new_keys = key_table(new_sketches)
-    keys = np.concatenate([keys, new_keys]) if len(new_keys) else keys
-    keys = keys[np.argsort(keys[:, 0], kind="stable")]
+    if len(new_keys):  # a few rows into a sorted million: inserted, not sorted again
+        keys = np.insert(keys, np.searchsorted(keys[:, 0], new_keys[:, 0], side="right"), new_keys, axis=0)
     parent = roots.copy()
 
     def root(x: int) -> int:

@@ -40,20 +40,28 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
         if not path.is_dir():
             yield path
             continue
-        root = path.resolve()
         found: list[tuple[tuple[str, ...], str]] = []
-        for folder, subfolders, names in os.walk(root):
-            base = Path(folder)
-            parts = base.relative_to(root).parts
-            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-            for name in names:
-                if name.startswith(".") or not _input_name(name):
-                    continue
-                found.append(((*parts, name), os.path.join(folder, name)))
+        _scan(str(path.resolve()), (), found)
         found.sort()  # the order of path parts, as sorting Path objects gives
         for _, full in found:
-            if os.path.isfile(full):
-                yield Path(full)
+            yield Path(full)
+
+
+def _scan(folder: str, parts: tuple[str, ...], found: list) -> None:
+    """Collect the input files under a folder; hidden files and folders are left out. The
+    directory entries say what is a file without a stat call per file."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError as exc:
+        logger.warning("cannot list %s: %s", folder, exc.strerror or exc)
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            _scan(entry.path, (*parts, entry.name), found)
+        elif _input_name(entry.name) and entry.is_file():
+            found.append(((*parts, entry.name), entry.path))
 
 
 def _input_name(name: str) -> bool:
