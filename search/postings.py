@@ -18,6 +18,7 @@ without them (an index built before they existed) is searched by Whoosh's matche
 
 from __future__ import annotations
 
+import os
 import pickle
 import threading
 from array import array
@@ -114,9 +115,21 @@ class SegmentPostings:
     def __init__(self, prefix: str):
         with open(prefix + SUFFIX_TERMS, "rb") as f:
             self.terms: dict[str, dict[bytes, tuple[int, int]]] = pickle.load(f)
-        # Mapped, not read: a query touches a few terms' slices of arrays that can be large.
-        self.ids = _map(prefix + SUFFIX_IDS, np.uint32)
-        self.weights = _map(prefix + SUFFIX_WEIGHTS, np.float32)
+        # Read per term with pread, not mapped: mapped pages of every term searched would stay
+        # in the server's resident memory, and would hold on to the files of a generation that
+        # a rebuild has deleted.
+        self._ids = open(prefix + SUFFIX_IDS, "rb")
+        self._weights = open(prefix + SUFFIX_WEIGHTS, "rb")
+
+    def close(self) -> None:
+        self._ids.close()
+        self._weights.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except AttributeError:  # failed before the files were opened
+            pass
 
     def has_field(self, fieldname: str) -> bool:
         return fieldname in self.terms
@@ -127,13 +140,11 @@ class SegmentPostings:
         if span is None:
             return None
         start, count = span
-        return self.ids[start : start + count], self.weights[start : start + count]
-
-
-def _map(path: str, dtype) -> np.ndarray:
-    if Path(path).stat().st_size == 0:
-        return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
+        ids = np.frombuffer(os.pread(self._ids.fileno(), 4 * count, 4 * start), dtype=np.uint32)
+        weights = np.frombuffer(os.pread(self._weights.fileno(), 4 * count, 4 * start), dtype=np.float32)
+        if len(ids) != count or len(weights) != count:
+            raise OSError(f"postings of {fieldname}:{btext!r} are cut short")
+        return ids, weights
 
 
 _cache: dict[str, dict[str, SegmentPostings | None]] = {}  # generation directory → segment → postings
