@@ -78,8 +78,12 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
     sources = list(paths) or [settings.seeds_dir]
     started = time.perf_counter()
 
+    shown = [0]
+
     def progress(done: int, path: Path) -> None:
-        if done % PROGRESS_EVERY == 0:
+        # Files arrive in batches, so `done` steps over most multiples: report each one crossed.
+        if done // PROGRESS_EVERY > shown[0]:
+            shown[0] = done // PROGRESS_EVERY
             elapsed = time.perf_counter() - started
             click.echo(f"  {done} files read in {elapsed:.0f}s ({done / elapsed:.0f} files/s) …", err=True)
 
