@@ -7,7 +7,7 @@ Usage (from the repo root, after bench/scale.py has built an index):
 Steps, each run of `mosaic index` in a fresh process as a user would start it:
 
 1. A run with no change (the cost of finding out that nothing changed).
-2. One page dump edited (a sentence with a made-up word appended): the run re-reads that file,
+2. One page dump edited (a sentence with a made-up word added to its longest paragraph): the run re-reads that file,
    replaces its article, and publishes a new generation; a search then finds the word.
 3. The edit undone (the same file back as it was).
 
@@ -64,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     original = target.read_bytes()
     rows = [("no change", run_index(articles, index_dir))]
     try:
-        target.write_bytes(original.replace(b"\n\n", f"\n\nThe {MARKER} delegation left early.\n\n".encode(), 1))
+        lines = original.split(b"\n")
+        longest = max(range(len(lines)), key=lambda n: len(lines[n]))  # a body paragraph, not page chrome
+        lines[longest] += f" The {MARKER} delegation left early.".encode()
+        target.write_bytes(b"\n".join(lines))
         rows.append(("one file edited", run_index(articles, index_dir)))
         found = hits(index_dir, MARKER)
     finally:

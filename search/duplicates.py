@@ -70,15 +70,16 @@ def write_clusters(generation: Path, roots: list[int]) -> None:
     (generation / CLUSTERS_FILE).write_bytes(array("I", roots).tobytes())
 
 
-def read_clusters(generation: Path, doc_count: int) -> list[int] | None:
-    """Return the clusters stored with a generation, or None when absent or not of this index."""
+def read_clusters(generation: Path, doc_count: int | None = None) -> list[int] | None:
+    """Return the clusters stored with a generation, or None when absent or not of this index
+    (`doc_count` documents; any number when None)."""
     try:
         data = (generation / CLUSTERS_FILE).read_bytes()
     except OSError:
         return None
     roots = array("I")
     roots.frombytes(data[: len(data) - len(data) % roots.itemsize])
-    return roots.tolist() if len(roots) == doc_count else None
+    return roots.tolist() if doc_count is None or len(roots) == doc_count else None
 
 
 def pair_keys(sketch: tuple[int, ...]) -> list[int]:
@@ -106,14 +107,15 @@ def read_keys(generation: Path) -> np.ndarray | None:
         return None
 
 
-def update_clusters(old_roots: list[int], old_keys: np.ndarray, size: int, deleted: set[int],
-                    sketch_of, new_sketches: dict[int, tuple[int, ...]]) -> tuple[list[int], np.ndarray]:
+def update_clusters(old_roots, old_keys: np.ndarray, size: int, deleted: set[int], sketch_of,
+                    new_sketches: dict[int, tuple[int, ...]], broken: np.ndarray | None = None) -> tuple[list[int], np.ndarray]:
     """Return the clusters and key table after documents were appended and some deleted.
 
     `old_roots` and `old_keys` describe the first len(old_roots) docnums, which keep their
     numbers; `new_sketches` holds the appended documents' sketches; `sketch_of(doc)` reads an
-    old document's sketch. Only the new documents and the members of clusters that lost one are
-    re-clustered: a cluster untouched by the change cannot have changed.
+    old document's sketch; `broken` lists further old clusters (by root) to take apart. Only the
+    new documents and the members of clusters that lost one are re-clustered: a cluster
+    untouched by the change cannot have changed.
     """
     roots = np.arange(size, dtype=np.int64)
     old = np.asarray(old_roots, dtype=np.int64)
@@ -122,7 +124,7 @@ def update_clusters(old_roots: list[int], old_keys: np.ndarray, size: int, delet
     gone[list(d for d in deleted if d < size)] = True
     keys = old_keys[~gone[old_keys[:, 1].astype(np.int64)]] if len(old_keys) else old_keys.reshape(-1, 2)
     # Clusters that lost a member are taken apart; their remaining members are clustered again.
-    broken = np.unique(roots[gone])
+    broken = np.union1d(roots[gone], broken if broken is not None else np.zeros(0, dtype=np.int64))
     dirty_old = np.flatnonzero(np.isin(roots, broken) & ~gone) if len(broken) else np.zeros(0, dtype=np.int64)
     roots[dirty_old] = dirty_old
     roots[gone] = np.flatnonzero(gone)
@@ -182,20 +184,29 @@ def sketches_of(reader) -> list[tuple[int, ...]]:
 
 
 def store_clusters(generation: Path, reader, live: Path | None, old_segments: list[str], segments: list[str]) -> None:
-    """Store the generation's near-duplicate clusters: updated from the live generation's when
-    documents were only appended (and some deleted), else computed over the whole index."""
+    """Store the generation's near-duplicate clusters: updated from the live generation's for
+    the segments it kept in place (documents after them are clustered as new ones: appended, or
+    renumbered by a merge of small segments), else computed over the whole index."""
     leaves = list(reader.leaf_readers())
     deleted = {offset + doc for leaf, offset in leaves for doc in leaf.segment().deleted_docs()}
     size = reader.doc_count_all()
-    if live is not None and old_segments and segments[: len(old_segments)] == old_segments:
-        old_size = sum(leaf.doc_count_all() for leaf, _ in leaves[: len(old_segments)])
-        old_roots, old_keys = read_clusters(live, old_size), read_keys(live)
-        if old_roots is not None and old_keys is not None:
+    kept = 0  # segments at the start that are the live generation's, in place
+    while kept < min(len(old_segments), len(segments)) and old_segments[kept] == segments[kept]:
+        kept += 1
+    if live is not None and kept:
+        old_size = sum(leaf.doc_count_all() for leaf, _ in leaves[:kept])
+        old_roots, old_keys = read_clusters(live), read_keys(live)
+        if old_roots is not None and old_keys is not None and len(old_roots) >= old_size:
+            roots = np.asarray(old_roots, dtype=np.int64)
+            # Documents after the kept segments got new numbers: their old clusters come apart.
+            moved = np.unique(roots[old_size:])
+            if len(old_keys):
+                old_keys = old_keys[old_keys[:, 1] < old_size]
             column = reader.column_reader(FINGERPRINT) if reader.has_column(FINGERPRINT) else None
             sketch_of = (lambda doc: unpack(column[doc])) if column is not None else (lambda doc: ())
             appended = {doc: sketch_of(doc) for doc in range(old_size, size) if doc not in deleted}
-            roots, keys = update_clusters(old_roots, old_keys, size, deleted, sketch_of, appended)
-            write_clusters(generation, roots)
+            new_roots, keys = update_clusters(roots[:old_size], old_keys, size, deleted, sketch_of, appended, broken=moved)
+            write_clusters(generation, new_roots)
             write_keys(generation, keys)
             return
     sketches = sketches_of(reader)

@@ -26,14 +26,14 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.reading import TermNotFound
-from whoosh.writing import MERGE_SMALL
+from whoosh.reading import SegmentReader, TermNotFound
 
 from search.config import Settings
 from search.duplicates import CLUSTERS_FILE, KEYS_FILE, store_clusters
 from search.errors import IndexMissing, SearchError
 from search.facets import cache_segment_facets
-from search.ingest import Skipped, iter_input_files
+from search.ingest import Skipped
+from search.ingest.sources import iter_input_names
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
 from search.runs import compress_runs
@@ -54,6 +54,10 @@ KEEP_GENERATIONS = 2
 WRITER_LIMIT_MB = 256
 # Segments an index may have before an update merges the small ones (see _append_unless_many).
 MAX_SEGMENTS = 8
+# A segment with this share of all documents, and at least this many, is never merged by an
+# update (re-clustering what a merge renumbers costs about as much as the segment holds).
+BIG_SEGMENT_SHARE = 0.1
+BIG_SEGMENT_DOCS = 1000
 
 
 @dataclass
@@ -211,6 +215,11 @@ def build_index(
         states, to_ingest, to_delete = _plan(paths, old_states)
         report.unchanged_files = len(states) - len(to_ingest)
         report.removed_files = len(set(old_states) - set(states))
+        if incremental and not to_ingest and not to_delete and states == old_states:
+            # Nothing changed: the live generation stays; no new one to write and switch to.
+            report.generation = live.name
+            report.seconds = time.perf_counter() - started
+            return report
         generation = index_dir / f"{GENERATION_PREFIX}{time.time_ns():020d}-{os.getpid()}"
         generation.mkdir()
         try:
@@ -280,25 +289,26 @@ def _plan(paths: Iterable[Path], old: dict[str, SourceState]):
     """Return (state of every input file, files to ingest, sources whose articles go)."""
     states: dict[str, SourceState] = {}
     to_ingest: list[Path] = []
-    for path in iter_input_files(paths):
-        key = str(path if path.is_absolute() else path.resolve())
+    for name in iter_input_names(paths):
+        key = name if os.path.isabs(name) else str(Path(name).resolve())
         if key in states:
             continue  # the same file named twice
         try:
-            stat = path.stat()
+            stat = os.stat(key)
         except OSError:
-            to_ingest.append(path)  # read_articles reports why it cannot be read
+            to_ingest.append(Path(name))  # read_articles reports why it cannot be read
             continue
         previous = old.get(key)
         if previous and (previous.size, previous.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
             states[key] = previous
             continue
+        path = Path(key)
         digest = file_digest(path) if previous else ""
         if previous and digest == previous.digest:
             states[key] = SourceState(stat.st_size, stat.st_mtime_ns, digest)
             continue
         states[key] = SourceState(stat.st_size, stat.st_mtime_ns, digest or file_digest(path))
-        to_ingest.append(Path(key))
+        to_ingest.append(path)
     changed = {str(p) for p in to_ingest}
     to_delete = (set(old) - set(states)) | (changed & set(old))
     return states, to_ingest, to_delete
@@ -341,8 +351,20 @@ def _drop_sources(writer, reader, sources: set[str], doc_frequencies: Counter) -
 
 def _append_unless_many(writer, segments):
     """Merge policy: add the new segment after the others, so that every docnum stays what it
-    was and near-duplicate clusters can be updated rather than recomputed; only once an index
-    has MAX_SEGMENTS segments are the small ones merged (Whoosh's own policy)."""
+    was and near-duplicate clusters can be updated rather than recomputed. Once an index has
+    MAX_SEGMENTS segments, the small ones after the last big one are merged into the new
+    segment; the big ones keep their place. (Whoosh's own policy returns the segments sorted
+    by size, which renumbers the whole index.)"""
     if len(segments) < MAX_SEGMENTS:
         return list(segments)
-    return MERGE_SMALL(writer, segments)
+    total = sum(segment.doc_count_all() for segment in segments)
+    big = [i for i, segment in enumerate(segments)
+           if segment.doc_count_all() >= max(BIG_SEGMENT_SHARE * total, BIG_SEGMENT_DOCS)]
+    kept = big[-1] + 1 if big else 0
+    for segment in segments[kept:]:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        try:
+            writer.add_reader(reader)  # its live documents go into the new segment
+        finally:
+            reader.close()
+    return list(segments[:kept])

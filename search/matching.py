@@ -100,9 +100,9 @@ class _Leaf:
     def node(self, q):
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return self.empty()
-        if isinstance(q, wq.Term) and self._recorded(q.fieldname):
+        if type(q) is wq.Term and self._recorded(q.fieldname):
             return self.term(q)
-        if isinstance(q, wq.Phrase) and self._recorded(q.fieldname):
+        if type(q) is wq.Phrase and self._recorded(q.fieldname):
             return self.phrase(q)
         if type(q) is wq.And:
             return self.conjunction(q)

@@ -56,9 +56,15 @@ def test_collapse_can_be_turned_off(engine):
     assert engine.search(SearchRequest(q="Taiwan")).hits[0]["copies"] is None
 
 
-def test_updated_clusters_equal_a_rebuild(tmp_path):
-    """An update re-clusters only new documents and broken clusters; the result is what a
-    full rebuild computes."""
+@pytest.mark.parametrize("max_segments", [8, 2], ids=["appended", "small-segments-merged"])
+def test_updated_clusters_equal_a_rebuild(tmp_path, monkeypatch, max_segments):
+    """An update re-clusters only new documents and broken clusters (documents renumbered by a
+    merge of small segments count as new); the result is what a full rebuild computes."""
+    import search.indexer as indexer
+
+    monkeypatch.setattr(indexer, "MAX_SEGMENTS", max_segments)
+    monkeypatch.setattr(indexer, "BIG_SEGMENT_SHARE", 0.5)  # with 2: the second update merges the first one's segment
+    monkeypatch.setattr(indexer, "BIG_SEGMENT_DOCS", 2)
     folder = tmp_path / "pages"
     folder.mkdir()
     other = (FIXTURES / "corpus" / "taiwan_diplomat.txt").read_text(encoding="utf-8")
@@ -87,3 +93,24 @@ def test_updated_clusters_equal_a_rebuild(tmp_path):
     build_index([folder], rebuilt, Settings())
     assert clusters(updated) == clusters(rebuilt)
     assert sorted(v for k, v in clusters(updated).items() if k != "listed") == [1, 1, 2]
+
+
+def test_a_merge_keeps_the_big_segments_in_place(tmp_path, monkeypatch):
+    import search.indexer as indexer
+    from search.indexer import open_index
+
+    monkeypatch.setattr(indexer, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(indexer, "BIG_SEGMENT_DOCS", 3)
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("kyiv_rferl", "taiwan_diplomat", "sahel_france24", "erdogan_aljazeera"):
+        (folder / f"{name}.txt").write_text((FIXTURES / "corpus" / f"{name}.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    build_index([folder], index_dir, Settings())
+    for n in range(3):
+        (folder / f"copy{n}.txt").write_text(syndicated(ORIGINAL).replace("Lviv", f"Lviv{n}"), encoding="utf-8")
+        build_index([folder], index_dir, Settings(), rebuild=False)
+    sizes = [segment.doc_count_all() for segment in open_index(index_dir)._segments()]
+    assert sizes == [4, 3]  # the first segment stayed first; the two small ones went into the new one
+    hit = SearchEngine(index_dir, Settings()).search(SearchRequest(q="grid")).hits[0]
+    assert hit["copies"]["count"] == 4

@@ -35,16 +35,22 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Yield the supported files under `paths`: files as given, folders recursively in path
     order, as absolute paths (a folder is resolved once, not each file in it: resolving every
     one of 70k files cost 4 s)."""
+    return map(Path, iter_input_names(paths))
+
+
+def iter_input_names(paths: Iterable[Path]) -> Iterator[str]:
+    """iter_input_files as strings: planning an update of 70k files spent half its time
+    making Path objects."""
     for path in paths:
         path = Path(path)
         if not path.is_dir():
-            yield path
+            yield str(path)
             continue
         found: list[tuple[tuple[str, ...], str]] = []
         _scan(str(path.resolve()), (), found)
         found.sort()  # the order of path parts, as sorting Path objects gives
         for _, full in found:
-            yield Path(full)
+            yield full
 
 
 def _scan(folder: str, parts: tuple[str, ...], found: list) -> None:
