@@ -72,10 +72,6 @@ class StemmingTokenizer(Tokenizer):
                 _TERMS[word] = term
         return term
 
-    def spans(self, text: str) -> list[tuple[int, int, str]]:
-        """Return (start, end, term) of each indexed word of `text`: what __call__ yields, cheaper."""
-        return [(m.start(), m.end(), term) for m in _WORD.finditer(text) if (term := self.term(m.group(0)))]
-
     def terms_of(self, text: str) -> tuple[list[str], list[str]]:
         """Return the words of `text` and the term of each ("" for a stop word), looked up in
         C (map over the shared cache) for the words seen before: highlighting ten hits runs

@@ -265,10 +265,6 @@ class Filters:
             masks["date"] = table.date_mask(self.date_from, self.date_to, self.undated)[table.date_codes]
         return masks
 
-    def keep(self, table: FacetTable, docs: np.ndarray) -> np.ndarray:
-        """Return the docs that pass every filter."""
-        return _passing(self.masks(table), docs)
-
     def selection(self, table: FacetTable, docs: np.ndarray) -> np.ndarray | None:
         """Return which of `docs` pass every filter (a mask aligned with them), or None for all."""
         combined = None

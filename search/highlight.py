@@ -87,8 +87,6 @@ def mark_spans(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
 
 def word_spans(analyzer, text: str) -> list[tuple[int, int, str]]:
     """Return (start, end, term) for each indexed word of `text` (stop words left out)."""
-    if hasattr(analyzer, "spans"):
-        return analyzer.spans(text)  # the index's own tokenizer, without Token objects
     return [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index")]
 
 
