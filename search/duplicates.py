@@ -17,13 +17,12 @@ looking their candidates up in the stored keys, instead of the whole corpus (13 
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
-from itertools import combinations
+from itertools import chain, combinations
 from pathlib import Path
 
 import numpy as np
 
-from search.ingest.fingerprint import resemblance, unpack
+from search.ingest.fingerprint import SKETCH_SIZE, resemblance, unpack
 from search.schema import FINGERPRINT
 
 # Syndicated copies with different chrome, a changed headline or an added paragraph score
@@ -36,38 +35,129 @@ CANDIDATE_MINIMA = 5
 CLUSTERS_FILE = "clusters.bin"
 KEYS_FILE = "cluster-keys.npy"  # (key, docnum) rows sorted by key: every live document's pair keys
 _KEY_MASK = (1 << 64) - 1
+_KEY_FACTOR = 0x9E3779B97F4A7C15
 
 
 def cluster_roots(sketches: list[tuple[int, ...]]) -> list[int]:
-    """Return, per docnum, the smallest docnum of its near-duplicate cluster (itself if unique)."""
-    parent = list(range(len(sketches)))
+    """Return, per docnum, the smallest docnum of its near-duplicate cluster (itself if unique).
 
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+    Array operations throughout: at 100k articles, buckets of candidate pairs in Python dicts
+    and lists took 13 s and half a gigabyte on top of the writer's memory at the end of a build.
+    """
+    return _cluster_rows(*_sketch_matrix(sketches)).tolist()
 
-    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for doc, sketch in enumerate(sketches):
-        for key in combinations(sketch[:CANDIDATE_MINIMA], 2):
-            buckets[key].append(doc)
-    values = [frozenset(sketch) for sketch in sketches]
-    for docs in buckets.values():
-        for i, a in enumerate(docs):
-            for b in docs[i + 1 :]:
-                # Resemblance counts shared values among at least max(len) of them, so too few
-                # shared values rule a pair out without the costlier estimate.
-                if len(values[a] & values[b]) < DUPLICATE_RESEMBLANCE * max(len(values[a]), len(values[b])):
-                    continue
-                ra, rb = root(a), root(b)
-                if ra != rb and resemblance(sketches[a], sketches[b]) >= DUPLICATE_RESEMBLANCE:
-                    parent[max(ra, rb)] = min(ra, rb)
-    return [root(doc) for doc in range(len(sketches))]
+
+def reader_clusters(reader) -> np.ndarray:
+    """cluster_roots of every document of an index reader, by docnum."""
+    return _cluster_rows(*_reader_matrix(reader))
+
+
+def _cluster_rows(matrix: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """cluster_roots over sketches as rows of an array (see _sketch_matrix)."""
+    table = _sorted_key_rows(matrix, lengths, np.arange(len(lengths), dtype=np.uint64))
+    labels = np.arange(len(lengths), dtype=np.int64)
+    keys, docs = table[:, 0], table[:, 1].astype(np.int64)
+    # Rows with equal keys are neighbours in the sorted table; a row pairs with the rows after
+    # it in its group: first with the next one, then the one after, ... (offset by offset), so
+    # once a group's documents are joined the remaining pairs cost only a label comparison.
+    group_end = np.searchsorted(keys, keys, side="right")
+    active = np.flatnonzero(group_end - np.arange(len(keys)) > 1)
+    offset = 1
+    while len(active):
+        for chunk in range(0, len(active), _PAIRS_PER_CHUNK):
+            rows = active[chunk : chunk + _PAIRS_PER_CHUNK]
+            a, b = docs[rows], docs[rows + offset]
+            differ = labels[a] != labels[b]
+            a, b = a[differ], b[differ]
+            if len(a):
+                similar = _resemblances(matrix, lengths, a, b) >= DUPLICATE_RESEMBLANCE
+                _join(labels, a[similar], b[similar])
+        offset += 1
+        active = active[group_end[active] - active > offset]
+    return labels
+
+
+# Pairs whose resemblance is estimated at once: two (pairs × 2·SKETCH_SIZE) arrays of uint64.
+_PAIRS_PER_CHUNK = 16384
+_NO_VALUE = np.uint64(_KEY_MASK)  # pads short sketches; hash() of a tuple is never -1
+
+
+def _sketch_matrix(sketches) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sketches as rows of a (documents × SKETCH_SIZE) array, padded, and their lengths."""
+    lengths = np.fromiter((len(s) for s in sketches), dtype=np.int64, count=len(sketches))
+    matrix = np.full((len(sketches), SKETCH_SIZE), _NO_VALUE, dtype=np.uint64)
+    values = np.fromiter(chain.from_iterable(sketches), dtype=np.uint64, count=int(lengths.sum()))
+    rows = np.repeat(np.arange(len(sketches)), lengths)
+    columns = np.arange(len(values)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    matrix[rows, columns] = values
+    return matrix, lengths
+
+
+def _reader_matrix(reader) -> tuple[np.ndarray, np.ndarray]:
+    """_sketch_matrix of every document's stored sketch, straight from the packed bytes (as
+    tuples of Python ints, 100k sketches take 130 MB); deleted documents have none, so an
+    updated article does not count its own replaced version as a copy."""
+    size = reader.doc_count_all()
+    matrix = np.full((size, SKETCH_SIZE), _NO_VALUE, dtype=np.uint64)
+    if not reader.has_column(FINGERPRINT):
+        return matrix, np.zeros(size, dtype=np.int64)
+    packed = list(reader.column_reader(FINGERPRINT))
+    lengths = np.fromiter(map(len, packed), dtype=np.int64, count=size) // 8
+    values = np.frombuffer(b"".join(packed), dtype=">u8").astype(np.uint64)
+    del packed
+    rows = np.repeat(np.arange(size), lengths)
+    matrix[rows, np.arange(len(values)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = values
+    if reader.has_deletions():
+        deleted = [doc for doc in range(size) if reader.is_deleted(doc)]
+        matrix[deleted], lengths[deleted] = _NO_VALUE, 0
+    return matrix, lengths
+
+
+def _sorted_key_rows(matrix: np.ndarray, lengths: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Return the (key, doc) rows of the sketches' pair keys (as pair_keys makes them), by key."""
+    pairs = list(combinations(range(CANDIDATE_MINIMA), 2))
+    with np.errstate(over="ignore"):  # the multiplication wraps modulo 2**64, as _KEY_MASK does
+        keys = np.stack([(matrix[:, i] * np.uint64(_KEY_FACTOR)) ^ matrix[:, j] for i, j in pairs], axis=1)
+    present = np.stack([lengths > j for _, j in pairs], axis=1)
+    rows = np.stack([keys[present], np.broadcast_to(docs[:, None], keys.shape)[present]], axis=1)
+    return rows[np.argsort(rows[:, 0], kind="stable")]
+
+
+def _resemblances(matrix: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """fingerprint.resemblance of each pair (a[i], b[i]), over arrays: among the SKETCH_SIZE
+    smallest values of the two sketches together, the share found in both."""
+    merged = np.sort(np.concatenate([matrix[a], matrix[b]], axis=1), axis=1)
+    real = merged != _NO_VALUE
+    repeated = np.zeros_like(real)
+    repeated[:, 1:] = merged[:, 1:] == merged[:, :-1]
+    distinct = real & ~repeated  # each value of the union once, ascending
+    in_union = distinct & (np.cumsum(distinct, axis=1, dtype=np.uint8) <= SKETCH_SIZE)
+    shared = np.zeros_like(real)
+    shared[:, :-1] = repeated[:, 1:]  # a value followed by its copy is in both sketches
+    union = in_union.sum(axis=1)
+    estimate = (in_union & shared).sum(axis=1) / np.maximum(union, 1)
+    return np.where((lengths[a] > 0) & (lengths[b] > 0), estimate, 0.0)
+
+
+def _join(labels: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Merge the clusters of each pair (a[i], b[i]) in place; every label stays its cluster's
+    smallest docnum."""
+    while len(a):
+        ra, rb = labels[a], labels[b]
+        differ = ra != rb
+        a, b, ra, rb = a[differ], b[differ], ra[differ], rb[differ]
+        if not len(a):
+            return
+        np.minimum.at(labels, np.maximum(ra, rb), np.minimum(ra, rb))
+        while True:  # point every document straight at its root again
+            flattened = labels[labels]
+            if np.array_equal(flattened, labels):
+                break
+            labels[:] = flattened
 
 
 def write_clusters(generation: Path, roots: list[int]) -> None:
-    (generation / CLUSTERS_FILE).write_bytes(array("I", roots).tobytes())
+    (generation / CLUSTERS_FILE).write_bytes(np.asarray(roots, dtype=np.uint32).tobytes())
 
 
 def read_clusters(generation: Path, doc_count: int | None = None) -> list[int] | None:
@@ -84,15 +174,17 @@ def read_clusters(generation: Path, doc_count: int | None = None) -> list[int] |
 
 def pair_keys(sketch: tuple[int, ...]) -> list[int]:
     """Return a document's candidate keys: one 64-bit hash per pair of its first minima."""
-    return [((a * 0x9E3779B97F4A7C15) ^ b) & _KEY_MASK for a, b in combinations(sketch[:CANDIDATE_MINIMA], 2)]
+    return [((a * _KEY_FACTOR) ^ b) & _KEY_MASK for a, b in combinations(sketch[:CANDIDATE_MINIMA], 2)]
 
 
 def key_table(sketches_by_doc: dict[int, tuple[int, ...]] | list[tuple[int, ...]]) -> np.ndarray:
     """Return the (key, doc) rows of documents' sketches, sorted by key."""
-    items = sketches_by_doc.items() if isinstance(sketches_by_doc, dict) else enumerate(sketches_by_doc)
-    rows = [(key, doc) for doc, sketch in items for key in pair_keys(sketch)]
-    table = np.array(rows, dtype=np.uint64).reshape(-1, 2)
-    return table[np.argsort(table[:, 0], kind="stable")]
+    if isinstance(sketches_by_doc, dict):
+        docs, sketches = list(sketches_by_doc), list(sketches_by_doc.values())
+    else:
+        docs, sketches = range(len(sketches_by_doc)), sketches_by_doc
+    matrix, lengths = _sketch_matrix(sketches)
+    return _sorted_key_rows(matrix, lengths, np.fromiter(docs, dtype=np.uint64, count=len(sketches)))
 
 
 def write_keys(generation: Path, table: np.ndarray) -> None:
@@ -172,17 +264,6 @@ def update_clusters(old_roots, old_keys: np.ndarray, size: int, deleted: set[int
     return parent.tolist(), keys
 
 
-def sketches_of(reader) -> list[tuple[int, ...]]:
-    """Return the body sketch of every document, by docnum; deleted documents have none, so an
-    updated article does not count its own replaced version as a copy."""
-    if not reader.has_column(FINGERPRINT):
-        return [()] * reader.doc_count_all()
-    sketches = [unpack(value) for value in reader.column_reader(FINGERPRINT)]
-    if reader.has_deletions():
-        sketches = [() if reader.is_deleted(doc) else sketch for doc, sketch in enumerate(sketches)]
-    return sketches
-
-
 def store_clusters(generation: Path, reader, live: Path | None, old_segments: list[str], segments: list[str]) -> None:
     """Store the generation's near-duplicate clusters: updated from the live generation's for
     the segments it kept in place (documents after them are clustered as new ones: appended, or
@@ -209,6 +290,6 @@ def store_clusters(generation: Path, reader, live: Path | None, old_segments: li
             write_clusters(generation, new_roots)
             write_keys(generation, keys)
             return
-    sketches = sketches_of(reader)
-    write_clusters(generation, cluster_roots(sketches))
-    write_keys(generation, key_table(sketches))
+    matrix, lengths = _reader_matrix(reader)
+    write_clusters(generation, _cluster_rows(matrix, lengths))
+    write_keys(generation, _sorted_key_rows(matrix, lengths, np.arange(size, dtype=np.uint64)))

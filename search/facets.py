@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.duplicates import cluster_roots, read_clusters, sketches_of
+from search.duplicates import read_clusters, reader_clusters
 from search.schema import FACET_ACTORS, FACET_AUTHOR, FACET_DATE, FACET_OUTLET, VALUE_SEPARATOR
 
 UNDATED = "undated"
@@ -132,7 +132,7 @@ class FacetTable:
         size = table["outlet_codes"].shape[0]
         clusters = read_clusters(generation, size) if generation else None
         if clusters is None:  # a generation built before clusters were stored with it
-            clusters = cluster_roots(sketches_of(reader))
+            clusters = reader_clusters(reader)
         return cls(**table, clusters=np.asarray(clusters, dtype=np.int64))
 
 

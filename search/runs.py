@@ -14,7 +14,7 @@ import marshal
 import struct
 import zlib
 
-CHUNK_POSTINGS = 4096  # per run in the merge, a chunk is held in memory: 55 runs at 100k
+CHUNK_POSTINGS = 4096  # per run in the merge, a chunk is held in memory: ~110 runs at 100k
 COMPRESSION_LEVEL = 1  # the fastest: runs are read once, soon after they are written
 _LENGTH = struct.Struct("<I")
 

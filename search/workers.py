@@ -26,7 +26,7 @@ PARALLEL_MIN_FILES = 64
 BATCH_FILES = 32
 BATCH_BYTES = 4 << 20
 WINDOW_BATCHES = 64
-WINDOW_BYTES = 48 << 20
+WINDOW_BYTES = 24 << 20  # input bytes in flight; their prepared articles wait in the writer's memory
 
 
 @dataclass(frozen=True)

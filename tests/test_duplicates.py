@@ -114,3 +114,43 @@ def test_a_merge_keeps_the_big_segments_in_place(tmp_path, monkeypatch):
     assert sizes == [4, 3]  # the first segment stayed first; the two small ones went into the new one
     hit = SearchEngine(index_dir, Settings()).search(SearchRequest(q="grid")).hits[0]
     assert hit["copies"]["count"] == 4
+
+
+def test_array_clustering_finds_the_clusters_pair_by_pair_checks_find():
+    """The build clusters 100k sketches with array operations; on a corpus with planted copies,
+    short and empty sketches, its clusters are those of checking every candidate pair in Python."""
+    import random
+    from itertools import combinations
+
+    from search.duplicates import CANDIDATE_MINIMA, DUPLICATE_RESEMBLANCE, cluster_roots, key_table, pair_keys
+
+    rng = random.Random(7)
+    originals = [tuple(sorted(rng.getrandbits(64) for _ in range(32))) for _ in range(150)]
+    sketches = list(originals)
+    for _ in range(250):  # copies with a few values changed, some truncated like short bodies
+        values = list(rng.choice(originals))
+        for _ in range(rng.randint(0, 14)):
+            values[rng.randrange(len(values))] = rng.getrandbits(64)
+        sketches.append(tuple(sorted(set(values))[: rng.choice([32, 32, 12, 4])]))
+    sketches += [(), ()]
+    rng.shuffle(sketches)
+
+    parent = list(range(len(sketches)))
+
+    def root(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in combinations(range(len(sketches)), 2):
+        candidates = set(combinations(sketches[a][:CANDIDATE_MINIMA], 2)) & set(combinations(sketches[b][:CANDIDATE_MINIMA], 2))
+        if candidates and resemblance(sketches[a], sketches[b]) >= DUPLICATE_RESEMBLANCE:
+            ra, rb = root(a), root(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    expected = [root(doc) for doc in range(len(sketches))]
+
+    roots = cluster_roots(sketches)
+    assert roots == expected
+    assert sum(1 for doc, r in enumerate(roots) if doc != r) > 50  # copies were found
+    table = key_table(sketches)
+    assert sorted(map(tuple, table.tolist())) == sorted((key, doc) for doc, s in enumerate(sketches) for key in pair_keys(s))
