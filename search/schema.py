@@ -7,9 +7,11 @@ for every query.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
+from importlib import resources
 from pathlib import Path
 
 from whoosh import columns
@@ -195,19 +197,50 @@ def actor_term_table(settings) -> dict[str, str]:
     return _actor_tables[key]
 
 
-def write_actor_terms(generation: Path, settings) -> None:
-    """Store the actor term table with an index generation: the gazetteer its actors came from."""
+def write_actor_terms(generation: Path, settings, live: Path | None = None) -> None:
+    """Store the actor term table with an index generation: the gazetteer its actors came from.
+    An update whose gazetteer files are unchanged copies the live generation's table (making
+    it again takes a quarter of a second)."""
+    source = gazetteer_digest(settings)
+    stored = _read_actor_file(live) if live is not None and source else None
+    table = stored[1] if stored and stored[0] == source else actor_term_table(settings)
     tmp = Path(generation) / f".{ACTOR_TERMS_FILE}.{os.getpid()}"
     with open(tmp, "wb") as f:
-        pickle.dump(actor_term_table(settings), f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((source, table), f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, Path(generation) / ACTOR_TERMS_FILE)
 
 
 def read_actor_terms(generation: Path) -> dict[str, str] | None:
     """Return the actor term table stored with a generation, or None (built before it was)."""
+    stored = _read_actor_file(generation)
+    return stored[1] if stored else None
+
+
+def _read_actor_file(generation: Path) -> tuple[str, dict[str, str]] | None:
     try:
         with open(Path(generation) / ACTOR_TERMS_FILE, "rb") as f:
-            table = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError):
+            stored = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
         return None
-    return table if isinstance(table, dict) else None
+    if isinstance(stored, dict):  # written before the table carried its source's digest
+        return "", stored
+    ok = isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], dict)
+    return stored if ok else None
+
+
+def stored_gazetteer_digest(generation: Path) -> str:
+    """Return the digest of the gazetteer a generation was built with; "" when unknown."""
+    stored = _read_actor_file(generation)
+    return stored[0] if stored else ""
+
+
+def gazetteer_digest(settings) -> str:
+    """Return a digest of the gazetteer files the settings name; "" when one cannot be read."""
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        h.update(resources.files("search.data").joinpath("actors.toml").read_bytes())
+        if settings.actors_file is not None:
+            h.update(Path(settings.actors_file).read_bytes())
+    except OSError:
+        return ""
+    return h.hexdigest()

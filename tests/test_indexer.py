@@ -167,3 +167,25 @@ def test_update_leaves_the_live_generation_untouched(tmp_path, copy_seeds):
     build_index([copy_seeds], index_dir, Settings(), rebuild=False)
     assert current_generation(index_dir) != old
     assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == before
+
+
+def test_an_update_after_the_gazetteer_changed_reads_every_file_again(tmp_path, copy_seeds):
+    """Actors are found at ingest, so an extra gazetteer entry must reach the articles already
+    indexed: the next `mosaic index` reads everything again instead of updating."""
+    extra = tmp_path / "actors.toml"
+    extra.write_text('[[actor]]\nname = "Zorblax Federation"\ntype = "state"\n', encoding="utf-8")
+    settings = Settings(actors_file=extra)
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, settings)
+    assert total(index_dir, 'actor:"Sea Powers"') == 0
+
+    extra.write_text(extra.read_text(encoding="utf-8")
+                     + '\n[[actor]]\nname = "Sea Powers"\ntype = "organisation"\naliases = ["thalassocracy"]\n', encoding="utf-8")
+    report = build_index([copy_seeds], index_dir, settings, rebuild=False)
+    assert (report.indexed, report.incremental, report.rebuilt_because) == (2, False, "the gazetteer changed")
+    assert "every file read again" in report.summary()
+    assert total(index_dir, 'actor:"Sea Powers"') == 1
+    assert total(index_dir, "actor:thalassocracy") == 1  # the alias table went with it
+
+    again = build_index([copy_seeds], index_dir, settings, rebuild=False)
+    assert (again.indexed, again.incremental, again.rebuilt_because) == (0, True, "")

@@ -9,6 +9,7 @@ other sense (search/data/ambiguity.toml: "Atlanta" for Georgia, "roast" for Turk
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections import Counter
@@ -159,9 +160,21 @@ def load_entries(path: Path | None = None) -> list[dict]:
     return tomllib.loads(text).get("actor", [])
 
 
-@lru_cache(maxsize=4)
 def load_gazetteer(extra: Path | None = None) -> Gazetteer:
     """Return the built-in gazetteer, with a user's extra file (same format) merged over it."""
+    if extra is None:
+        return _load_gazetteer(None, None)
+    try:
+        stat = os.stat(extra)
+        version = (stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        version = None  # reading it reports why it cannot be read
+    return _load_gazetteer(Path(extra), version)
+
+
+@lru_cache(maxsize=4)
+def _load_gazetteer(extra: Path | None, version) -> Gazetteer:
+    """load_gazetteer, cached per version of the extra file: an edited file is read again."""
     entries = load_entries()
     if extra is not None:
         by_name = {e["name"]: e for e in entries}
