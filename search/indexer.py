@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import pickle
 import shutil
 import time
 from collections import Counter
@@ -45,9 +46,12 @@ from search.workers import prepare_files
 logger = logging.getLogger(__name__)
 
 CURRENT_FILE = "CURRENT"
-MANIFEST_FILE = "sources.tsv"  # per generation: input file → size, mtime, content digest
+# Per generation: input file → size, mtime, content digest. Pickled: an update reads and
+# writes one row per input file before anything else, 0.27 s at 70k files as text, 0.05 s so.
+MANIFEST_FILE = "sources.pickle"
+OLD_MANIFEST_FILE = "sources.tsv"  # the same as text lines, in generations built before
 LOCK_FILE = ".lock"
-OWN_FILES = {MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE, ACTOR_TERMS_FILE}  # beside Whoosh's, in each generation
+OWN_FILES = {MANIFEST_FILE, OLD_MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE, ACTOR_TERMS_FILE}  # beside Whoosh's, in each generation
 GENERATION_PREFIX = "gen-"
 # Generations kept after a swap: the live one and its predecessor, which searchers opened
 # before the swap may still be reading.
@@ -105,9 +109,17 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_manifest(generation: Path) -> dict[str, SourceState]:
+def read_manifest(generation: Path) -> dict[str, SourceState] | None:
+    """Return what a generation knows of its input files; None when its manifest is damaged."""
+    try:
+        with open(generation / MANIFEST_FILE, "rb") as f:
+            return {source: SourceState(*row) for source, row in pickle.load(f).items()}
+    except FileNotFoundError:
+        pass
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return None
     states = {}
-    path = generation / MANIFEST_FILE
+    path = generation / OLD_MANIFEST_FILE
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             source, size, mtime, digest = line.rsplit("\t", 3)
@@ -115,9 +127,14 @@ def read_manifest(generation: Path) -> dict[str, SourceState]:
     return states
 
 
+def has_manifest(generation: Path) -> bool:
+    return (generation / MANIFEST_FILE).is_file() or (generation / OLD_MANIFEST_FILE).is_file()
+
+
 def write_manifest(generation: Path, states: dict[str, SourceState]) -> None:
-    lines = [f"{p}\t{s.size}\t{s.mtime_ns}\t{s.digest}" for p, s in sorted(states.items())]
-    (generation / MANIFEST_FILE).write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    rows = {source: tuple(state) for source, state in states.items()}
+    with open(generation / MANIFEST_FILE, "wb") as f:
+        pickle.dump(rows, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -216,15 +233,19 @@ def build_index(
     with _build_lock(index_dir):
         live = current_generation(index_dir)
         _remove_stale(index_dir, keep=_in_use(index_dir, live))
-        incremental = not rebuild and live is not None and (live / MANIFEST_FILE).is_file()
+        incremental = not rebuild and live is not None and has_manifest(live)
         if incremental and stored_gazetteer_digest(live) not in ("", gazetteer_digest(settings)):
             # Actors are found at ingest: articles read with the old gazetteer would keep its
             # actors, so an update after a gazetteer change reads everything again.
             incremental = False
             report.rebuilt_because = "the gazetteer changed"
             logger.info("the gazetteer changed since the live generation: reading every file again")
-        report.incremental = incremental
         old_states = read_manifest(live) if incremental else {}
+        if old_states is None:
+            incremental, old_states = False, {}
+            report.rebuilt_because = "the list of indexed files could not be read"
+            logger.warning("the manifest of %s is damaged: reading every file again", live.name)
+        report.incremental = incremental
         states, to_ingest, to_delete = _plan(paths, old_states)
         report.unchanged_files = len(states) - len(to_ingest)
         report.removed_files = len(set(old_states) - set(states))

@@ -189,3 +189,17 @@ def test_an_update_after_the_gazetteer_changed_reads_every_file_again(tmp_path, 
 
     again = build_index([copy_seeds], index_dir, settings, rebuild=False)
     assert (again.indexed, again.incremental, again.rebuilt_because) == (0, True, "")
+
+
+def test_a_damaged_manifest_makes_the_update_read_every_file_again(tmp_path, copy_seeds):
+    from search.indexer import MANIFEST_FILE
+
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, Settings())
+    (current_generation(index_dir) / MANIFEST_FILE).write_bytes(b"\x80\x05not a pickle")
+    blitz = next(copy_seeds.glob("000_*.txt"))
+    blitz.write_text(blitz.read_text(encoding="utf-8").replace("thalassocracy", "sea power"), encoding="utf-8")
+    report = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
+    assert (report.indexed, report.rebuilt_because) == (2, "the list of indexed files could not be read")
+    assert total(index_dir, "thalassocracy") == 0 and total(index_dir, '"sea power"') >= 1
+    assert total(index_dir) == 2  # replaced, not added beside the old version
