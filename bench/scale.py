@@ -38,9 +38,8 @@ from pathlib import Path
 import corpus
 import fts5
 import querymix
+from workdir import ROOT, add_run_arguments, corpus_folder, run_folder
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORK = Path("/tmp/mosaic-bench")
 CHILD = "_child"  # first argument of this script when it runs as a child process
 RSS_SAMPLE_SECONDS = 0.5
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -222,7 +221,7 @@ def engine_version() -> dict:
 
 
 def prepare_corpus(work: Path, docs: int, seed: int, share: float) -> tuple[Path, dict]:
-    folder = work / f"corpus-{docs}-s{seed}-j{share:g}"
+    folder = corpus_folder(work, docs, seed, share)
     description = corpus.cached_corpus(docs, folder, seed, share)
     if description is None:
         print(f"building the corpus ({docs} articles) in {folder} …", file=sys.stderr)
@@ -259,7 +258,7 @@ def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, 
     """Run every step; return the results and the file they were written to."""
     load_before, engine_before = os.getloadavg()[0], engine_version()
     folder, description = prepare_corpus(work, docs, seed, share)
-    run = work / f"run-{docs}-s{seed}-j{share:g}"
+    run = run_folder(work, docs, seed, share)
     run.mkdir(parents=True, exist_ok=True)
     results_file = run / "results.json"
     if skip_build:
@@ -311,11 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(report_file).write_text(json.dumps(TASKS[task](*args)), encoding="utf-8")
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, required=True, help="corpus size in articles")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help=f"work folder (default {DEFAULT_WORK})")
+    add_run_arguments(parser, "corpus size in articles")
     parser.add_argument("--queries", type=int, default=210, help="searches in the measured mix (default 210)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jsonl-share", type=float, default=0.3, help="share of articles written as JSONL records")
     parser.add_argument("--skip-build", action="store_true", help="reuse the indexes (and build figures) of the last run")
     args = parser.parse_args(argv)
     if args.docs < 1 or args.queries < 1:

@@ -25,10 +25,9 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORK = Path("/tmp/mosaic-bench")
+from workdir import ROOT, add_run_arguments, run_folder
+
 
 
 def rss_mb(pid: int) -> float:
@@ -68,14 +67,11 @@ def fetch(url: str) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, required=True, help="corpus size of the bench/scale.py run")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jsonl-share", type=float, default=0.3)
+    add_run_arguments(parser, "corpus size of the bench/scale.py run")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client threads")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the query mix")
     args = parser.parse_args(argv)
-    run = args.work / f"run-{args.docs}-s{args.seed}-j{args.jsonl_share:g}"
+    run = run_folder(args.work, args.docs, args.seed, args.jsonl_share)
     index_dir, mix_file = run / "mosaic-index", run / "queries.json"
     if not (index_dir / "CURRENT").is_file() or not mix_file.is_file():
         sys.exit(f"error: no index or query mix in {run}\nhint: run bench/scale.py --docs {args.docs} first")

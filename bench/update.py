@@ -26,8 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WORK = Path("/tmp/mosaic-bench")
+from workdir import ROOT, add_run_arguments, corpus_folder, run_folder
+
 MARKER = "Zorblaxian"  # in no article of the corpus
 _SUMMARY = re.compile(r"indexed (\d+), skipped (\d+).* in ([\d.]+)s")
 
@@ -51,13 +51,10 @@ def hits(index_dir: Path, q: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--docs", type=int, required=True, help="corpus size of the bench/scale.py run")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jsonl-share", type=float, default=0.3)
+    add_run_arguments(parser, "corpus size of the bench/scale.py run")
     args = parser.parse_args(argv)
-    articles = args.work / f"corpus-{args.docs}-s{args.seed}-j{args.jsonl_share:g}" / "articles"
-    index_dir = args.work / f"run-{args.docs}-s{args.seed}-j{args.jsonl_share:g}" / "mosaic-index"
+    articles = corpus_folder(args.work, args.docs, args.seed, args.jsonl_share) / "articles"
+    index_dir = run_folder(args.work, args.docs, args.seed, args.jsonl_share) / "mosaic-index"
     if not (index_dir / "CURRENT").is_file() or not articles.is_dir():
         sys.exit(f"error: no index in {index_dir}\nhint: run bench/scale.py --docs {args.docs} first")
     target = min(p for p in articles.rglob("*.txt"))
