@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.ingest.fingerprint import SKETCH_SIZE, resemblance, unpack
+from search.ingest.fingerprint import SKETCH_SIZE, unpack
 from search.schema import FINGERPRINT
 
 # Syndicated copies with different chrome, a changed headline or an added paragraph score
@@ -35,8 +35,7 @@ DUPLICATE_RESEMBLANCE = 0.6
 CANDIDATE_MINIMA = 5
 CLUSTERS_FILE = "clusters.bin"
 KEYS_FILE = "cluster-keys.npy"  # (key, docnum) rows sorted by key: every live document's pair keys
-_KEY_MASK = (1 << 64) - 1
-_KEY_FACTOR = 0x9E3779B97F4A7C15
+KEY_FACTOR = 0x9E3779B97F4A7C15
 
 
 def cluster_roots(sketches: list[tuple[int, ...]]) -> list[int]:
@@ -80,7 +79,7 @@ def _cluster_rows(matrix: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 # Pairs whose resemblance is estimated at once: two (pairs × 2·SKETCH_SIZE) arrays of uint64.
 _PAIRS_PER_CHUNK = 16384
-_NO_VALUE = np.uint64(_KEY_MASK)  # pads short sketches; hash() of a tuple is never -1
+_NO_VALUE = np.uint64(2**64 - 1)  # pads short sketches; hash() of a tuple is never -1
 
 
 def _sketch_matrix(sketches) -> tuple[np.ndarray, np.ndarray]:
@@ -109,16 +108,22 @@ def _reader_matrix(reader) -> tuple[np.ndarray, np.ndarray]:
     rows = np.repeat(np.arange(size), lengths)
     matrix[rows, np.arange(len(values)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = values
     if reader.has_deletions():
-        deleted = [doc for doc in range(size) if reader.is_deleted(doc)]
+        deleted = sorted(_deleted_docs(reader))
         matrix[deleted], lengths[deleted] = _NO_VALUE, 0
     return matrix, lengths
 
 
+def _deleted_docs(reader) -> set[int]:
+    """Return the deleted docnums of an index reader, numbered across its segments."""
+    return {offset + doc for leaf, offset in reader.leaf_readers() for doc in leaf.segment().deleted_docs()}
+
+
 def _sorted_key_rows(matrix: np.ndarray, lengths: np.ndarray, docs: np.ndarray) -> np.ndarray:
-    """Return the (key, doc) rows of the sketches' pair keys (as pair_keys makes them), by key."""
+    """Return the (key, doc) rows of the sketches' candidate keys, by key: one 64-bit hash
+    (a·KEY_FACTOR xor b, modulo 2**64) per pair (a, b) of a sketch's first minima."""
     pairs = list(combinations(range(CANDIDATE_MINIMA), 2))
-    with np.errstate(over="ignore"):  # the multiplication wraps modulo 2**64, as _KEY_MASK does
-        keys = np.stack([(matrix[:, i] * np.uint64(_KEY_FACTOR)) ^ matrix[:, j] for i, j in pairs], axis=1)
+    with np.errstate(over="ignore"):  # the multiplication wraps modulo 2**64, as the key is defined
+        keys = np.stack([(matrix[:, i] * np.uint64(KEY_FACTOR)) ^ matrix[:, j] for i, j in pairs], axis=1)
     present = np.stack([lengths > j for _, j in pairs], axis=1)
     rows = np.stack([keys[present], np.broadcast_to(docs[:, None], keys.shape)[present]], axis=1)
     return rows[np.argsort(rows[:, 0], kind="stable")]
@@ -173,11 +178,6 @@ def read_clusters(generation: Path, doc_count: int | None = None) -> list[int] |
     return roots.tolist() if doc_count is None or len(roots) == doc_count else None
 
 
-def pair_keys(sketch: tuple[int, ...]) -> list[int]:
-    """Return a document's candidate keys: one 64-bit hash per pair of its first minima."""
-    return [((a * _KEY_FACTOR) ^ b) & _KEY_MASK for a, b in combinations(sketch[:CANDIDATE_MINIMA], 2)]
-
-
 def key_table(sketches_by_doc: dict[int, tuple[int, ...]] | list[tuple[int, ...]]) -> np.ndarray:
     """Return the (key, doc) rows of documents' sketches, sorted by key."""
     if isinstance(sketches_by_doc, dict):
@@ -224,45 +224,34 @@ def update_clusters(old_roots, old_keys: np.ndarray, size: int, deleted: set[int
     new_keys = key_table(new_sketches)
     if len(new_keys):  # a few rows into a sorted million: inserted, not sorted again
         keys = np.insert(keys, np.searchsorted(keys[:, 0], new_keys[:, 0], side="right"), new_keys, axis=0)
-    parent = roots.copy()
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = int(parent[x])
-        return x
-
     sketches: dict[int, tuple[int, ...]] = dict(new_sketches)
-
-    def sketch(doc: int) -> tuple[int, ...]:
+    for doc in dirty_old.tolist():
+        sketches[doc] = sketch_of(doc)
+    dirty = np.array(sorted(sketches), dtype=np.int64)
+    # Candidates: every row of the key table that shares a key with a document to re-cluster.
+    mine = _sorted_key_rows(*_sketch_matrix([sketches[d] for d in dirty.tolist()]), dirty.astype(np.uint64))
+    column = keys[:, 0]
+    lo, hi = np.searchsorted(column, mine[:, 0], "left"), np.searchsorted(column, mine[:, 0], "right")
+    counts = hi - lo
+    rows = np.repeat(lo, counts) + np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b = np.repeat(mine[:, 1], counts).astype(np.int64), keys[rows, 1].astype(np.int64)
+    a, b = a[a != b], b[a != b]
+    # Sketches of just the documents involved, as rows of a small matrix.
+    involved = np.union1d(a, b)
+    for doc in involved.tolist():
         if doc not in sketches:
             sketches[doc] = sketch_of(doc)
-        return sketches[doc]
-
-    column = keys[:, 0]
-    for doc in [*dirty_old.tolist(), *sorted(new_sketches)]:
-        mine = sketch(doc)
-        values = frozenset(mine)
-        for key in pair_keys(mine):
-            lo, hi = np.searchsorted(column, np.uint64(key), "left"), np.searchsorted(column, np.uint64(key), "right")
-            for other in keys[lo:hi, 1].astype(np.int64).tolist():
-                if other == doc:
-                    continue
-                ra, rb = root(doc), root(other)
-                if ra == rb:
-                    continue
-                theirs = sketch(other)
-                if len(values & set(theirs)) < DUPLICATE_RESEMBLANCE * max(len(values), len(theirs)):
-                    continue
-                if resemblance(mine, theirs) >= DUPLICATE_RESEMBLANCE:
-                    parent[max(ra, rb)] = min(ra, rb)
-    # Flatten: every document points at its cluster's smallest docnum.
-    while True:
-        flattened = parent[parent]
-        if np.array_equal(flattened, parent):
-            break
-        parent = flattened
-    return parent.tolist(), keys
+    matrix, lengths = _sketch_matrix([sketches[d] for d in involved.tolist()])
+    labels = roots.copy()  # every label is its cluster's smallest docnum, as _join keeps them
+    for chunk in range(0, len(a), _PAIRS_PER_CHUNK):
+        pa, pb = a[chunk : chunk + _PAIRS_PER_CHUNK], b[chunk : chunk + _PAIRS_PER_CHUNK]
+        differ = labels[pa] != labels[pb]
+        pa, pb = pa[differ], pb[differ]
+        if len(pa):
+            rows_a, rows_b = np.searchsorted(involved, pa), np.searchsorted(involved, pb)
+            similar = _resemblances(matrix, lengths, rows_a, rows_b) >= DUPLICATE_RESEMBLANCE
+            _join(labels, pa[similar], pb[similar])
+    return labels.tolist(), keys
 
 
 def store_clusters(generation: Path, reader, live: Path | None, old_segments: list[str], segments: list[str]) -> None:
@@ -270,7 +259,7 @@ def store_clusters(generation: Path, reader, live: Path | None, old_segments: li
     the segments it kept in place (documents after them are clustered as new ones: appended, or
     renumbered by a merge of small segments), else computed over the whole index."""
     leaves = list(reader.leaf_readers())
-    deleted = {offset + doc for leaf, offset in leaves for doc in leaf.segment().deleted_docs()}
+    deleted = _deleted_docs(reader)
     size = reader.doc_count_all()
     kept = 0  # segments at the start that are the live generation's, in place
     while kept < min(len(old_segments), len(segments)) and old_segments[kept] == segments[kept]:

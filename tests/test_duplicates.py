@@ -122,7 +122,10 @@ def test_array_clustering_finds_the_clusters_pair_by_pair_checks_find():
     import random
     from itertools import combinations
 
-    from search.duplicates import CANDIDATE_MINIMA, DUPLICATE_RESEMBLANCE, cluster_roots, key_table, pair_keys
+    from search.duplicates import CANDIDATE_MINIMA, DUPLICATE_RESEMBLANCE, KEY_FACTOR, cluster_roots, key_table
+
+    def pair_keys(sketch):
+        return [((a * KEY_FACTOR) ^ b) % 2**64 for a, b in combinations(sketch[:CANDIDATE_MINIMA], 2)]
 
     rng = random.Random(7)
     originals = [tuple(sorted(rng.getrandbits(64) for _ in range(32))) for _ in range(150)]
