@@ -154,7 +154,7 @@ _lock = threading.Lock()
 def segment_postings(directory: Path, segment_id: str) -> SegmentPostings | None:
     """Return the recorded postings of a segment, loaded once, or None when it has none.
 
-    Only the newest generation's are kept: the arrays map files, and a mapped file of a
+    Only the newest generation's are kept: they hold their files open, and an open file of a
     generation that a rebuild deleted would keep its disk space in use.
     """
     key = str(directory)
