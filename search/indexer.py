@@ -35,11 +35,12 @@ from search.duplicates import CLUSTERS_FILE, KEYS_FILE, store_clusters
 from search.errors import IndexMissing, SearchError
 from search.facets import cache_segment_facets
 from search.ingest import Skipped
+from search.ingest.actors import gazetteer_digest
 from search.ingest.sources import iter_input_names
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
 from search.runs import compress_runs
-from search.schema import ACTOR_TERMS_FILE, build_schema, gazetteer_digest, stored_gazetteer_digest, write_actor_terms
+from search.schema import ACTOR_TERMS_FILE, build_schema, stored_gazetteer_digest, write_actor_terms
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 from search.workers import prepare_files
 
@@ -237,7 +238,7 @@ def build_index(
         live = current_generation(index_dir)
         _remove_stale(index_dir, keep=_in_use(index_dir, live))
         incremental = not rebuild and live is not None and has_manifest(live)
-        if incremental and stored_gazetteer_digest(live) not in ("", gazetteer_digest(settings)):
+        if incremental and stored_gazetteer_digest(live) not in ("", gazetteer_digest(settings.actors_file)):
             # Actors are found at ingest: articles read with the old gazetteer would keep its
             # actors, so an update after a gazetteer change reads everything again.
             incremental = False

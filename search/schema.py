@@ -7,11 +7,9 @@ for every query.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
-from importlib import resources
 from pathlib import Path
 
 from whoosh import columns
@@ -20,7 +18,7 @@ from whoosh.formats import Positions
 
 from search.analysis import keyword_analyzer, keyword_term, name_analyzer, text_analyzer
 from search.article import ActorMention, Article, Comment
-from search.ingest.actors import load_gazetteer
+from search.ingest.actors import gazetteer_digest, load_gazetteer
 from search.ingest.fingerprint import pack
 
 # Field boosts: a query word in the headline says more about the article than one in the body.
@@ -201,7 +199,7 @@ def write_actor_terms(generation: Path, settings, live: Path | None = None) -> N
     """Store the actor term table with an index generation: the gazetteer its actors came from.
     An update whose gazetteer files are unchanged copies the live generation's table (making
     it again takes a quarter of a second)."""
-    source = gazetteer_digest(settings)
+    source = gazetteer_digest(settings.actors_file)
     stored = _read_actor_file(live) if live is not None and source else None
     table = stored[1] if stored and stored[0] == source else actor_term_table(settings)
     tmp = Path(generation) / f".{ACTOR_TERMS_FILE}.{os.getpid()}"
@@ -232,15 +230,3 @@ def stored_gazetteer_digest(generation: Path) -> str:
     """Return the digest of the gazetteer a generation was built with; "" when unknown."""
     stored = _read_actor_file(generation)
     return stored[0] if stored else ""
-
-
-def gazetteer_digest(settings) -> str:
-    """Return a digest of the gazetteer files the settings name; "" when one cannot be read."""
-    h = hashlib.blake2b(digest_size=16)
-    try:
-        h.update(resources.files("search.data").joinpath("actors.toml").read_bytes())
-        if settings.actors_file is not None:
-            h.update(Path(settings.actors_file).read_bytes())
-    except OSError:
-        return ""
-    return h.hexdigest()

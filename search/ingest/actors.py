@@ -9,6 +9,7 @@ other sense (search/data/ambiguity.toml: "Atlanta" for Georgia, "roast" for Turk
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -147,17 +148,33 @@ def _supported(actor: Actor, at: int, toks: list[str], sure: Counter, actors: di
     return len(others) >= MIN_SUPPORTING_ACTORS
 
 
+_BUILT_IN_ENTRIES, _BUILT_IN_CUES = "actors.toml", "ambiguity.toml"  # in search/data
+
+
 def load_cues() -> dict[str, list[str]]:
-    text = resources.files("search.data").joinpath("ambiguity.toml").read_text(encoding="utf-8")
+    text = resources.files("search.data").joinpath(_BUILT_IN_CUES).read_text(encoding="utf-8")
     return tomllib.loads(text).get("cues", {})
 
 
 def load_entries(path: Path | None = None) -> list[dict]:
     if path is None:
-        text = resources.files("search.data").joinpath("actors.toml").read_text(encoding="utf-8")
+        text = resources.files("search.data").joinpath(_BUILT_IN_ENTRIES).read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
     return tomllib.loads(text).get("actor", [])
+
+
+def gazetteer_digest(extra: Path | None = None) -> str:
+    """Return a digest of every file load_gazetteer(extra) reads; "" when one cannot be read."""
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        for name in (_BUILT_IN_ENTRIES, _BUILT_IN_CUES):
+            h.update(resources.files("search.data").joinpath(name).read_bytes())
+        if extra is not None:
+            h.update(Path(extra).read_bytes())
+    except OSError:
+        return ""
+    return h.hexdigest()
 
 
 def load_gazetteer(extra: Path | None = None) -> Gazetteer:
