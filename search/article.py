@@ -31,7 +31,7 @@ class Article:
     path: str
     url: str
     title: str
-    author: str
+    author: str  # the byline as shown, names normalised ("Jane Roe and John Doe"); "" without one
     outlet: str
     date: str | None  # ISO 8601, as precise as the source states: "2022", "2022-05" or "2022-05-25"
     tags: tuple[str, ...]
@@ -41,6 +41,12 @@ class Article:
     actor_mentions: tuple[ActorMention, ...] = field(default=())
     kind: str = "dump"  # input kind: dump, html or jsonl
     fingerprint: tuple[int, ...] = field(default=(), repr=False)  # body sketch for near-duplicates
+    authors: tuple[str, ...] = ()  # each person the byline names, one facet value each
+    fetched_at: str | None = None  # when a crawler fetched the page (record, WARC): never the publication date
+    source: str = ""  # the outlet a syndicated copy credits ("Source: Trend"); never its own outlet
+    # (field, where its value came from): "record", "url_map", "json_ld", "meta", "byline",
+    # "dateline", "masthead", "url_path", ... so an analyst can see why an article sits where it does.
+    provenance: tuple[tuple[str, str], ...] = ()
 
     @property
     def date_precision(self) -> str | None:
@@ -56,6 +62,8 @@ class Article:
         data["actors"] = list(self.actors)
         data["comments"] = [asdict(c) for c in self.comments]
         data["actor_mentions"] = [asdict(m) for m in self.actor_mentions]
+        data["authors"] = list(self.authors)
+        data["provenance"] = dict(self.provenance)
         data["date_precision"] = self.date_precision
         del data["fingerprint"]
         return data

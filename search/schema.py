@@ -88,6 +88,10 @@ def build_schema() -> Schema:
         kind=STORED(),
         title=_text(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
         author=TEXT(analyzer=name_analyzer(), stored=True, field_boost=AUTHOR_BOOST),
+        authors=STORED(),
+        fetched_at=STORED(),
+        source=STORED(),
+        provenance=STORED(),
         outlet=TEXT(analyzer=name_analyzer(), stored=True),
         date=ID(stored=True),
         tags=STORED(),
@@ -120,6 +124,10 @@ def article_to_document(article: Article) -> dict:
         "kind": article.kind,
         "title": article.title,
         "author": article.author,
+        "authors": list(article.authors),
+        "fetched_at": article.fetched_at or "",
+        "source": article.source,
+        "provenance": json.dumps(dict(article.provenance)),
         "outlet": article.outlet,
         "date": article.date or "",
         "tags": list(article.tags),
@@ -176,6 +184,10 @@ def document_to_article(stored: dict) -> Article:
         comments=tuple(Comment(a, t) for a, t in json.loads(stored.get("comment_list") or "[]")),
         actor_mentions=tuple(ActorMention(*m) for m in json.loads(stored.get("actor_mentions") or "[]")),
         kind=stored.get("kind", "dump"),
+        authors=tuple(stored.get("authors", ())),
+        fetched_at=stored.get("fetched_at") or None,
+        source=stored.get("source", ""),
+        provenance=tuple(json.loads(stored.get("provenance") or "{}").items()),
     )
 
 

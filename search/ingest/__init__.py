@@ -155,12 +155,14 @@ def _build_article(parts, *, path: Path, kind: str, url: str, given: dict, key: 
     mentions = tuple(ActorMention(n, gazetteer.actors[n].type, body_counts.get(n, 0), comment_counts.get(n, 0)) for n in names)
     actors = tuple(m.name for m in mentions if m.body_count >= settings.actor_min_mentions)
 
+    author = given.get("author") or parts.author
     return Article(
         id=hashlib.sha1((key or str(path.resolve())).encode("utf-8")).hexdigest()[:16],
         path=str(path),
         url=url,
         title=title,
-        author=given.get("author") or parts.author,
+        author=author,
+        authors=(author,) if author else (),
         outlet=outlet,
         date=date,
         tags=tuple(parts.tags),
