@@ -23,9 +23,16 @@ from whoosh.support.charset import accent_map
 # importing nltk, whose package import compiles some 250 regular expressions: 0.4 s of every
 # `mosaic` command's start-up.
 _ENGLISH = EnglishStemmer()
-# Words with apostrophes stay whole ("Russia's" → "russia's" → stem "russia").
-WORD_PATTERN = r"\w+(?:['’]\w+)*"
+# Words with apostrophes stay whole ("Russia's" → "russia's" → stem "russia"); capital letters
+# with full stops ("U.S.", "U.N.") are one word, the acronym ("us", "un").
+WORD_PATTERN = r"(?:[A-Z]\.){2,}|\w+(?:['’]\w+)*"
 _WORD = re.compile(WORD_PATTERN)
+# Indexes built before version 2 split "U.S." in two and counted positions over indexed words only.
+_WORD_V1 = re.compile(r"\w+(?:['’]\w+)*")
+# Version 2: every word takes a position (stop words leave a gap, so a phrase keeps them);
+# a stop word written in capitals ("US", "IT") is an acronym and indexed; titles index stop
+# words too (see text_analyzer).
+VERSION = 2
 
 
 class StripFilter(Filter):
@@ -43,9 +50,24 @@ def stem_english(word: str) -> str:
     return _ENGLISH.stem(word)
 
 
-# word → term, shared by every instance: Whoosh unpickles a fresh schema (and analyzer) each
-# time an index's schema is read, and a cold cache made highlighting re-stem every word.
-_TERMS: dict[str, str] = {}
+def fold_word(word: str) -> str:
+    """Return a word lowercase, accents folded and full stops dropped ("U.S." → "us")."""
+    return word.lower().translate(accent_map).replace(".", "")
+
+
+def is_stop_word(word: str) -> bool:
+    """Whether a word is left out of bag-of-words matching: a stop word ("the", "us") or a
+    single character, unless written in capitals as an acronym ("US", "IT", "U.S.")."""
+    folded = fold_word(word)
+    if len(folded) >= 2 and folded not in STOP_WORDS:
+        return False
+    return not (len(folded) >= 2 and word.replace(".", "").isupper())
+
+
+# word → term, one table per kind of tokenizer, shared by every instance: Whoosh unpickles a fresh
+# schema (and analyzer) each time an index's schema is read, and a cold cache made highlighting
+# re-stem every word.
+_TERMS: dict[tuple[int, bool], dict[str, str]] = {}
 
 
 class StemmingTokenizer(Tokenizer):
@@ -54,49 +76,85 @@ class StemmingTokenizer(Tokenizer):
     The same result as RegexTokenizer | LowercaseFilter | CharsetFilter | StopFilter | StemFilter,
     with each distinct word's term cached in a dict: five generator layers per token cost more
     than the analysis itself (profiled: 2.5× faster indexing of the seed texts).
+
+    Every word takes a position, stop words included, so that position p is the p-th word of
+    the text (phrase matching checks a stop word in the text at its position). With
+    `keep_stops`, stop words are indexed too (as their folded form), for the short title field.
+    Tokens of stop words carry `stop_word=True` either way (and `stopped=True` when not indexed),
+    so that a query leaves them out of bag-of-words matching.
     """
 
-    def __init__(self, max_cache: int = 500_000):
+    def __init__(self, max_cache: int = 500_000, keep_stops: bool = False):
         self.max_cache = max_cache
+        self.keep_stops = keep_stops
+        self.version = VERSION
 
     def __getstate__(self):
-        return {"max_cache": self.max_cache}  # the cache is not part of the pickled schema
+        # The cache is not part of the pickled schema.
+        return {"max_cache": self.max_cache, "keep_stops": self.keep_stops, "version": self.version}
 
     def __setstate__(self, state):
         self.max_cache = state["max_cache"]
+        self.keep_stops = state.get("keep_stops", False)
+        self.version = state.get("version", 1)  # the schema of an index built before versions
 
     def __eq__(self, other):
-        return type(other) is type(self)
+        return type(other) is type(self) and other.__getstate__() == self.__getstate__()
+
+    @property
+    def counts_every_word(self) -> bool:
+        """Whether positions count stop words (so phrases can keep them), as from version 2."""
+        return self.version >= 2
+
+    def _table(self) -> dict[str, str]:
+        key = (self.version, self.keep_stops)
+        table = _TERMS.get(key)
+        if table is None:
+            table = _TERMS[key] = {}
+        return table
 
     def term(self, word: str) -> str:
-        """Return the indexed term of a word ("" for a stop word), through the shared cache."""
-        term = _TERMS.get(word)
+        """Return the indexed term of a word ("" for a stop word not indexed), through the cache."""
+        table = self._table()
+        term = table.get(word)
         if term is None:
-            term = _term_for(word)
-            if len(_TERMS) < self.max_cache:
-                _TERMS[word] = term
+            term = self._term_for(word)
+            if len(table) < self.max_cache:
+                table[word] = term
         return term
+
+    def _term_for(self, word: str) -> str:
+        if self.version < 2:
+            folded = word.lower().translate(accent_map)
+            return "" if len(folded) < 2 or folded in STOP_WORDS else stem_english(folded)
+        if is_stop_word(word):
+            return fold_word(word) if self.keep_stops else ""
+        folded = fold_word(word)
+        return folded if folded in STOP_WORDS else stem_english(folded)  # an acronym: "US" → "us"
+
+    def word_regex(self) -> re.Pattern:
+        return _WORD if self.version >= 2 else _WORD_V1
 
     def terms_of(self, text: str) -> tuple[list[str], list[str]]:
         """Return the words of `text` and the term of each ("" for a stop word), looked up in
         C (map over the shared cache) for the words seen before: highlighting ten hits runs
         this over several thousand words per search."""
-        words = _WORD.findall(text)
-        terms = list(map(_TERMS.get, words))
+        words = self.word_regex().findall(text)
+        terms = list(map(self._table().get, words))
         if None in terms:
             terms = [self.term(w) if t is None else t for t, w in zip(terms, words)]
         return words, terms
 
-    @staticmethod
-    def iter_words(text: str):
+    def iter_words(self, text: str):
         """Return an iterator of the regex matches of the words `terms_of` looks at."""
-        return _WORD.finditer(text)
+        return self.word_regex().finditer(text)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
+        every_word = self.version >= 2
+        matches = self.word_regex().finditer(value) if tokenize else [re.match(r"(?s).*", value)]
         for match in matches:
             word = match.group(0)
             term = self.term(word)
@@ -106,40 +164,39 @@ class StemmingTokenizer(Tokenizer):
             if chars:
                 t.startchar = start_char + match.start()
                 t.endchar = start_char + match.end()
-            if term:
+            stopped = is_stop_word(word) if every_word else not term
+            t.stop_word = stopped  # also on the stop words titles index: a query leaves them out
+            if term and (not stopped or self.keep_stops):
                 t.text, t.stopped = term, False
                 if positions:
                     t.pos = pos
                 pos += 1
                 yield t
-            elif not removestops:
+                continue
+            if not removestops:
                 t.text, t.stopped = fold_word(word), True
                 if positions:
                     t.pos = pos
                 yield t
-
-
-def fold_word(word: str) -> str:
-    return word.lower().translate(accent_map)
-
-
-def _term_for(word: str) -> str:
-    """Return the indexed term of a word, or "" for a stop word."""
-    folded = fold_word(word)
-    if len(folded) < 2 or folded in STOP_WORDS:
-        return ""
-    return stem_english(folded)
+            if every_word:
+                pos += 1
 
 
 def text_analyzer():
-    """Body, title and comments: words, lowercase, accents folded (Erdoğan = Erdogan), stop words
-    removed, Snowball-stemmed so "sanction", "sanctions" and "sanctioned" meet."""
+    """Body and comments: words, lowercase, accents folded (Erdoğan = Erdogan), stop words
+    left out, Snowball-stemmed so "sanction", "sanctions" and "sanctioned" meet."""
     return StemmingTokenizer()
+
+
+def title_analyzer():
+    """Titles: as the text analyzer, but stop words are indexed too (unstemmed), so that a query
+    of stop words only ("The Who", "It") still finds titles; titles are short, so this is cheap."""
+    return StemmingTokenizer(keep_stops=True)
 
 
 def name_analyzer():
     """Authors and outlets: words, lowercase, accents folded, no stemming (names are not words)."""
-    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    return RegexTokenizer(_WORD_V1.pattern) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def keyword_analyzer():

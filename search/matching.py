@@ -1,40 +1,39 @@
-"""Every document a parsed query matches, with its BM25F score, computed with array operations.
+"""Every document a parsed query matches, with its score, computed with array operations.
 
 Facet counts need every match, not only the top ten, and Whoosh's matchers find them one Python
 call per document and sub-query (a common word over four fields at 100k articles: several
-hundred milliseconds). Here each query node becomes a dense pair of arrays over a segment's
-documents, a match mask and a score, from the positions-free postings of search.postings:
-terms are array slices, AND and OR are mask operations, phrases are checked position by
-position only in the documents that hold all their words.
+hundred milliseconds). Here each query node becomes a dense set of arrays over a segment's
+documents (a match mask, a score, and the mask of matches that need no comment), from the
+positions-free postings of search.postings: terms are array slices, AND and OR are mask
+operations, phrases are checked position by position only in the documents that hold all their
+words, and a phrase's stop words (which the index leaves out) in those documents' text.
 
-Scores are Whoosh's own BM25F (same idf, average lengths, length bytes and boosts), so the
-ranking is the one Whoosh's matchers give; tests compare the two on every query form. A node
-this module does not know (wildcards, fuzzy terms, ...) and a segment without recorded
-postings are evaluated by Whoosh's matcher, so every query still works.
+Scores are BM25F (search.ranking): a query word's frequencies in the fields of its scope are
+weighted and length-normalised per field, then saturated once. That departs from Whoosh's own
+"BM25F", which saturates each field apart and adds the fields' scores, so that a word found in
+two fields counted about twice. Nodes this module does not know (wildcards, fuzzy terms, ...) are
+evaluated by Whoosh's matchers, so every query still works; a segment without recorded postings
+(an index built before they existed) reads its postings through Whoosh.
 """
 
 from __future__ import annotations
 
-import math
-import pickle
 import time
-from itertools import accumulate
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.formats import Positions
-from whoosh.system import _INT_SIZE
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
-from whoosh.util.numeric import byte_to_length
 
+from search.analysis import fold_word
 from search.errors import QueryTimeout
-from search.postings import segment_postings
-from search.readers import length_codes
+from search.parsing import AtLeast, FieldsWord, WordsPhrase, relaxed
+from search.postings import positions_in, recorded_fields, segment_postings
+from search.ranking import WordScores, add_proximity, below_main_matches
+from search.schema import stored_text
 
-_LENGTHS = np.array([byte_to_length(code) if code else 0 for code in range(256)], dtype=np.float64)
 CHECK_EVERY = 4096  # documents a Whoosh fallback steps through between deadline checks
+COMMENT_FIELDS = frozenset({"comments", "comment_actor"})
 
 
 class _Deadline:
@@ -48,40 +47,69 @@ class _Deadline:
 
 
 def match_all(searcher, parsed: wq.Query, timeout: float, scored: bool, directory) -> tuple[np.ndarray, np.ndarray | None]:
-    """Return the docnums matching `parsed` (ascending) and, when `scored`, their scores."""
+    """Return the docnums matching `parsed` (ascending) and, when `scored`, their scores.
+
+    Documents that match only through comments score below every document that matches
+    without them (readers' comments say less about what an article is about than its text).
+    """
     deadline = _Deadline(timeout)
     weighting = searcher.weighting
     native = isinstance(weighting, BM25F) and not weighting._field_B
-    docs, scores = [], []
+    docs, scores, mains = [], [], []
     for leaf, offset in searcher.leaf_searchers():
         deadline.check()
         reader = leaf.reader()
         size = reader.doc_count_all()
         if size == 0:
             continue
-        postings = segment_postings(directory, reader.segment().segment_id()) if native else None
-        leaf_eval = _Leaf(searcher, leaf, postings, scored, deadline, weighting)
-        mask, score = leaf_eval.evaluate(parsed)
+        postings = segment_postings(directory, reader.segment().segment_id())
+        leaf_eval = _Leaf(searcher, leaf, postings, scored, deadline, native)
+        mask, score, main = leaf_eval.evaluate(parsed)
         if leaf_eval.deleted is not None:
             mask &= ~leaf_eval.deleted
         found = np.flatnonzero(mask)
         docs.append(found + offset)
+        mains.append(main[found])
         if scored:
             scores.append(score[found])
     deadline.check()
     all_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-    return all_docs, ((np.concatenate(scores) if scores else np.zeros(0)) if scored else None)
+    if not scored:
+        return all_docs, None
+    all_scores = np.concatenate(scores) if scores else np.zeros(0)
+    return all_docs, below_main_matches(all_scores, np.concatenate(mains) if mains else np.zeros(0, dtype=bool))
+
+
+def match_relaxing(searcher, parsed: wq.Query, timeout: float, scored: bool, directory):
+    """Return (query searched, docnums, scores): `parsed` itself, or, when no document holds
+    the words of a query of words (all of them, or as many as a long query needs), the relaxed
+    query that the most of them meet (one word fewer; failing that, two fewer; ...)."""
+    docs, scores = match_all(searcher, parsed, timeout, scored, directory)
+    if len(docs):
+        return parsed, docs, scores
+    needed = getattr(parsed, "minmatch", 0) or len(getattr(parsed, "subqueries", ()))
+    for need in range(needed - 1, 0, -1):
+        loose = relaxed(parsed, need)
+        if loose is None:
+            break
+        docs, scores = match_all(searcher, loose, timeout, scored, directory)
+        if len(docs):
+            return loose, docs, scores
+    return parsed, docs, scores
 
 
 class _Leaf:
-    """Evaluates query nodes over one segment into (mask, score) arrays of its length."""
+    """Evaluates query nodes over one segment into (mask, score, main) arrays of its length:
+    `main` marks the matches that hold without any comment field."""
 
-    def __init__(self, searcher, leaf, postings, scored: bool, deadline: _Deadline, weighting):
+    def __init__(self, searcher, leaf, postings, scored: bool, deadline: _Deadline, native: bool):
         self.searcher, self.leaf, self.postings = searcher, leaf, postings
         self.reader = leaf.reader()
         self.size = self.reader.doc_count_all()
-        self.scored, self.deadline, self.weighting = scored, deadline, weighting
+        self.scored, self.deadline, self.native = scored, deadline, native
         self.schema = searcher.schema
+        self.fields = postings.terms.keys() if postings is not None else recorded_fields(self.schema)
+        self.phrases: dict = {}  # phrase node → verified mask (a phrase is met in several nodes)
         # The recorded postings predate later deletions; Whoosh's own skip deleted documents.
         self.deleted = None
         if self.reader.has_deletions():
@@ -90,39 +118,41 @@ class _Leaf:
             self.deleted[deleted[deleted < self.size]] = True
 
     def empty(self):
-        return np.zeros(self.size, dtype=bool), np.zeros(self.size)
+        return np.zeros(self.size, dtype=bool), np.zeros(self.size), np.zeros(self.size, dtype=bool)
 
     def evaluate(self, node):
-        if self.postings is None:
+        if not self.native:
             return self.whoosh(node)
         return self.node(node)
 
     def node(self, q):
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return self.empty()
-        if type(q) is wq.Term and self._recorded(q.fieldname):
-            return self.term(q)
-        if type(q) is wq.Phrase and self._recorded(q.fieldname):
-            return self.phrase(q)
+        if isinstance(q, FieldsWord) or self._scorable_leaf(q):
+            return self.fields_word(q)
         if type(q) is wq.And:
             return self.conjunction(q)
+        if isinstance(q, AtLeast):
+            return self.at_least(q)
         if type(q) is wq.Or and not q.scale and not q.minmatch:
             return self.disjunction(q)
         if type(q) is wq.AndNot:
-            mask, score = self.node(q.a)
-            excluded, _ = self.node(q.b)
-            mask &= ~excluded
-            return mask, self._boost(score, q.boost)
+            mask, score, main = self.node(q.a)
+            excluded, _, _ = self.node(q.b)
+            return mask & ~excluded, self._boost(score, q.boost), main & ~excluded
         if type(q) is wq.AndMaybe:
-            mask, score = self.node(q.a)
-            maybe, extra = self.node(q.b)
-            return mask, self._boost(score + np.where(maybe, extra, 0.0), q.boost)
+            mask, score, main = self.node(q.a)
+            maybe, extra, _ = self.node(q.b)
+            return mask, self._boost(score + np.where(maybe, extra, 0.0), q.boost), main
         if type(q) is wq.Every and not self.scored:
-            return np.ones(self.size, dtype=bool), np.zeros(self.size)
+            everything = np.ones(self.size, dtype=bool)
+            return everything, np.zeros(self.size), everything
         return self.whoosh(q)
 
-    def _recorded(self, fieldname: str) -> bool:
-        return self.postings.has_field(fieldname) and fieldname in self.schema
+    def _scorable_leaf(self, q) -> bool:
+        if type(q) is wq.Term or isinstance(q, WordsPhrase) or (type(q) is wq.Phrase and q.slop == 1):
+            return q.fieldname in self.fields and q.fieldname in self.schema
+        return False
 
     def _boost(self, score, boost: float):
         return score * boost if self.scored and boost != 1.0 else score
@@ -131,129 +161,183 @@ class _Leaf:
         subs = q.subqueries
         if not subs:
             return self.empty()
-        mask, score = None, None
+        mask = score = main = None
         for sub in subs:
             if isinstance(sub, wq.Not):
                 # Whoosh intersects with an inverse matcher, which scores 1 for every document.
-                excluded, _ = self.node(sub.query)
-                sub_mask, sub_score = ~excluded, (np.ones(self.size) if self.scored else None)
+                excluded, _, _ = self.node(sub.query)
+                sub_mask, sub_score, sub_main = ~excluded, (np.ones(self.size) if self.scored else None), ~excluded
             else:
-                sub_mask, sub_score = self.node(sub)
+                sub_mask, sub_score, sub_main = self.node(sub)
             if mask is None:
-                mask, score = sub_mask.copy(), (sub_score.copy() if self.scored else None)
+                mask, main = sub_mask.copy(), sub_main.copy()
+                score = sub_score.copy() if self.scored else None
             else:
                 mask &= sub_mask
+                main &= sub_main
                 if self.scored:
                     score += sub_score
             if not mask.any():
                 return self.empty()
         if self.scored:
             score = np.where(mask, score, 0.0)
-        return mask, (self._boost(score, q.boost) if self.scored else np.zeros(self.size))
+        return mask, (self._boost(score, q.boost) if self.scored else np.zeros(self.size)), main & mask
 
     def disjunction(self, q):
-        mask, score = self.empty()
+        mask, score, main = self.empty()
         for sub in q.subqueries:
             if isinstance(sub, wq.Not):
                 return self.whoosh(q)
-            sub_mask, sub_score = self.node(sub)
+            sub_mask, sub_score, sub_main = self.node(sub)
             mask |= sub_mask
+            main |= sub_main
             if self.scored:
                 score += np.where(sub_mask, sub_score, 0.0)
-        return mask, self._boost(score, q.boost)
+        return mask, self._boost(score, q.boost), main
+
+    def at_least(self, q: AtLeast):
+        """Documents matching at least `q.minmatch` of the parts; scored as their sum."""
+        count = np.zeros(self.size, dtype=np.int32)
+        count_main = np.zeros(self.size, dtype=np.int32)
+        score = np.zeros(self.size)
+        for sub in q.subqueries:
+            sub_mask, sub_score, sub_main = self.node(sub)
+            count += sub_mask
+            count_main += sub_main
+            if self.scored:
+                score += np.where(sub_mask, sub_score, 0.0)
+        mask = count >= q.minmatch
+        return mask, self._boost(np.where(mask, score, 0.0), q.boost), mask & (count_main >= q.minmatch)
+
+    # --- words and phrases over fields: BM25F ---------------------------------------------------
+
+    def fields_word(self, q):
+        """A word or phrase in one field (Term, Phrase) or in several (FieldsWord), scored as
+        one word over the fields; parts of a FieldsWord that are not words or phrases (a
+        wildcard, a name split in words) are evaluated on their own and their scores added."""
+        parts = q.subqueries if isinstance(q, FieldsWord) else [q]
+        mask, score, main = self.empty()
+        scores = WordScores(self.searcher, self.reader, self.size) if self.scored else None
+        for part in parts:
+            if not self._scorable_leaf(part):
+                part_mask, part_score, part_main = self.node(part)
+                mask |= part_mask
+                main |= part_main
+                if self.scored:
+                    score += np.where(part_mask, part_score, 0.0)
+                continue
+            if self.scored:  # the idf is the whole index's, also where this segment lacks the part
+                for key, text in _keyed_words(part):
+                    scores.note(key, part.fieldname, text)
+            words = self._words(part)
+            if words is None:
+                continue
+            part_mask = self._presence(words) if type(part) is wq.Term else self._phrase_mask(part, words)
+            mask |= part_mask
+            if part.fieldname not in COMMENT_FIELDS:
+                main |= part_mask
+            if self.scored:
+                for key, (_, ids, weights) in words:
+                    scores.add(key, part.fieldname, ids, weights, part_mask, part.boost)
+        if self.scored:
+            score += scores.total()
+        return mask, self._boost(score, q.boost), main
+
+    def _words(self, q):
+        """Return [(key, (btext, ids, weights))] of a Term's word or a phrase's indexed words
+        (key: the word's place in the phrase), or None when the segment lacks one of them."""
+        words = []
+        for key, text in _keyed_words(q):
+            found = self._postings(q.fieldname, text)
+            if found is None:
+                return None
+            words.append((key, found))
+        return words
 
     def _postings(self, fieldname: str, text):
+        """Return (btext, docnums, weights) of a term in this segment, or None."""
         field = self.schema[fieldname]
         try:
             btext = field.to_bytes(text) if not isinstance(text, bytes) else text
         except ValueError:
             return None
-        return self.postings.postings(fieldname, btext), btext
+        if self.postings is not None:
+            found = self.postings.postings(fieldname, btext)
+            if found is None:
+                return None
+            return btext, np.asarray(found[0], dtype=np.int64), found[1]
+        try:
+            matcher = self.reader.postings(fieldname, btext)
+        except TermNotFound:
+            return None
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return btext, np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
 
-    def term(self, q):
-        found, btext = self._postings(q.fieldname, q.text) or (None, None)
-        mask, score = self.empty()
-        if found is None:
-            return mask, score
-        ids, weights = found
-        ids = np.asarray(ids, dtype=np.int64)
-        mask[ids] = True
-        if self.scored:
-            score[ids] = self._bm25(q.fieldname, btext, ids, weights) * q.boost
-        return mask, score
+    def _presence(self, words) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        mask[words[0][1][1]] = True
+        return mask
 
-    def _bm25(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Return Whoosh's BM25F score of one term in each of the documents `ids`."""
-        field = self.schema[fieldname]
-        weights = np.asarray(weights, dtype=np.float64)
-        if not field.scorable:
-            return weights
-        searcher = self.searcher
-        idf = math.log(searcher.doc_count_all() / (searcher.doc_frequency(fieldname, btext) + 1)) + 1
-        avgfl = searcher.avg_field_length(fieldname) or 1
-        lengths = _LENGTHS[length_codes(self.reader, fieldname)[ids]]
-        k1, b = self.weighting.K1, self.weighting.B
-        return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
-
-    def phrase(self, q):
-        """Documents holding the words in a row (stop words skipped, as the index counts
-        positions); scored as Whoosh scores its phrase matcher, the sum of the words' scores."""
-        if q.slop != 1 or len(q.words) < 2:
-            return self.whoosh(q)
-        words = []
-        for word in q.words:
-            got = self._postings(q.fieldname, word)
-            if got is None or got[0] is None:
-                return self.empty()
-            words.append(got)
+    def _phrase_mask(self, q, words) -> np.ndarray:
+        """Documents holding the phrase: all its words, at their offsets, and its stop words."""
+        key = (type(q), q.fieldname, tuple(q.words), getattr(q, "offsets", None), getattr(q, "stops", None))
+        if key in self.phrases:
+            return self.phrases[key]
         mask = np.ones(self.size, dtype=bool)
-        score = np.zeros(self.size)
-        for (ids, weights), btext in words:
-            ids = np.asarray(ids, dtype=np.int64)
+        for _, (_, ids, _) in words:
             present = np.zeros(self.size, dtype=bool)
             present[ids] = True
             mask &= present
-            if self.scored:
-                score[ids] += self._bm25(q.fieldname, btext, ids, weights)
         if self.deleted is not None:
             mask &= ~self.deleted
         candidates = np.flatnonzero(mask)
         if len(candidates):
-            verified = self._verify_phrase(q.fieldname, [btext for _, btext in words], candidates)
+            offsets = [offset for offset, _ in words]
+            starts = self._phrase_starts(q.fieldname, [w[0] for _, w in words], offsets, candidates)
+            stops = getattr(q, "stops", ())
+            kept = [doc for doc, found in zip(candidates.tolist(), starts) if found
+                    and (not stops or self._stops_hold(q.fieldname, doc, found, stops))]
             mask[:] = False
-            mask[verified] = True
-        if self.scored:
-            score = np.where(mask, score, 0.0) * q.boost
-        return mask, score
+            mask[kept] = True
+        self.phrases[key] = mask
+        return mask
 
-    def _verify_phrase(self, fieldname: str, btexts: list[bytes], candidates: np.ndarray) -> np.ndarray:
-        """Return the candidates in which the words occur at consecutive positions."""
+    def _phrase_starts(self, fieldname: str, btexts: list[bytes], offsets: list[int], candidates: np.ndarray) -> list[set]:
+        """Return, per candidate, the positions where the phrase can start: where each word
+        sits at its offset from there."""
         fmt = self.schema[fieldname].format
-        positions = [_positions_in(self.reader, fieldname, btext, candidates, fmt, self.deadline) for btext in btexts]
-        kept = []
-        if len(btexts) == 2:
-            for doc, first, second in zip(candidates.tolist(), positions[0], positions[1]):
-                if not set(first).isdisjoint([p - 1 for p in second]):
-                    kept.append(doc)
-            return np.array(kept, dtype=np.int64)
-        for i, doc in enumerate(candidates.tolist()):
-            starts = set(positions[0][i])
-            for offset in range(1, len(btexts)):
-                starts &= {p - offset for p in positions[offset][i]}
+        positions = [positions_in(self.reader, fieldname, btext, candidates, fmt, self.deadline) for btext in btexts]
+        out = []
+        for i in range(len(candidates)):
+            starts = {p - offsets[0] for p in positions[0][i]}
+            for k in range(1, len(btexts)):
                 if not starts:
                     break
-            if starts:
-                kept.append(doc)
-        return np.array(kept, dtype=np.int64)
+                starts &= {p - offsets[k] for p in positions[k][i]}
+            out.append(starts)
+        return out
+
+    def _stops_hold(self, fieldname: str, doc: int, starts: set, stops) -> bool:
+        """Whether, at one of `starts`, the document's text has the phrase's stop words in their
+        places (the index holds no stop words; positions count every word of the text)."""
+        words = self.schema[fieldname].analyzer.word_regex().findall(stored_text(self.reader.stored_fields(doc), fieldname))
+        for start in sorted(starts):
+            if all(0 <= start + at < len(words) and fold_word(words[start + at]) == word for at, word in stops):
+                return True
+        return False
 
     def whoosh(self, q):
         """Evaluate a node with Whoosh's own matcher (what this module does not do itself)."""
-        mask, score = self.empty()
+        mask, score, _ = self.empty()
         context = self.leaf.context() if self.scored else self.leaf.boolean_context()
         try:
             matcher = q.matcher(self.leaf, context)
         except TermNotFound:
-            return mask, score
+            return mask, score, mask.copy()
         ids, scores = [], []
         while matcher.is_active():
             ids.append(matcher.id())
@@ -267,55 +351,30 @@ class _Leaf:
             mask[index] = True
             if self.scored:
                 score[index] = scores
-        return mask, score
+        in_comments = any(getattr(n, "fieldname", None) in COMMENT_FIELDS for n in _walk(q))
+        return mask, score, (np.zeros(self.size, dtype=bool) if in_comments else mask.copy())
 
 
-def _positions_in(reader, fieldname: str, btext: bytes, candidates: np.ndarray, fmt, deadline) -> list[list[int]]:
-    """Return a term's positions in each of `candidates` (ascending docnums that all hold it).
-
-    Reads Whoosh's posting blocks directly and decodes positions only for the candidates: its
-    matcher's skip_to steps through every posting before a target one Python call at a time.
-    """
-    matcher = reader.postings(fieldname, btext)
-    raw = getattr(matcher, "child", matcher)  # under the filter that hides deleted documents
-    if not isinstance(raw, W3LeafMatcher) or type(fmt).decode_positions is not Positions.decode_positions:
-        return _positions_by_matcher(matcher, candidates)
-    wanted = candidates.tolist()
-    out: list[list[int]] = []
-    at = 0
-    blocks = 0
-    while at < len(wanted) and raw.is_active():  # blocks in order, skipping those before a candidate
-        if raw.block_max_id() < wanted[at]:
-            raw._next_block()  # reads only the block's header
-            continue
-        if raw._ids is None:
-            raw._read_ids()
-        if raw._values is None:
-            raw._read_values()
-        ids, values = raw._ids, raw._values
-        index = {doc: i for i, doc in enumerate(ids)}
-        last = ids[-1]
-        while at < len(wanted) and wanted[at] <= last:
-            i = index.get(wanted[at])
-            out.append(_decode_positions(values[i]) if i is not None else [])
-            at += 1
-        raw._next_block()
-        blocks += 1
-        if blocks % 256 == 0:
-            deadline.check()
-    out.extend([] for _ in range(len(wanted) - len(out)))
-    return out
+def _keyed_words(q) -> list[tuple[int, str]]:
+    """The indexed words of a Term or phrase with their places in the phrase."""
+    if type(q) is wq.Term:
+        return [(0, q.text)]
+    return list(zip(q.offsets if isinstance(q, WordsPhrase) else range(len(q.words)), q.words))
 
 
-def _decode_positions(value: bytes) -> list[int]:
-    """Whoosh's Positions.decode_positions (a length, then the pickled gaps without the pickle's
-    final STOP byte), with the running sum taken in C."""
-    return list(accumulate(pickle.loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")))
+def _walk(q):
+    yield q
+    for child in q.children():
+        yield from _walk(child)
 
 
-def _positions_by_matcher(matcher, candidates: np.ndarray) -> list[list[int]]:
-    out = []
-    for doc in candidates.tolist():
-        matcher.skip_to(doc)
-        out.append(matcher.value_as("positions"))
-    return out
+def with_proximity(searcher, parsed: wq.Query, docs: np.ndarray, scores: np.ndarray | None, timeout: float) -> np.ndarray | None:
+    """Return `scores` (aligned with `docs`, ascending) with search.ranking's proximity bonus."""
+    if scores is None:
+        return None
+    deadline = _Deadline(timeout)
+
+    def positions(reader, fieldname: str, btext: bytes, local: np.ndarray) -> list[list[int]]:
+        return positions_in(reader, fieldname, btext, local, searcher.schema[fieldname].format, deadline)
+
+    return add_proximity(searcher, parsed, docs, scores, positions, deadline)

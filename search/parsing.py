@@ -1,22 +1,271 @@
-"""Query text → Whoosh query: syntax checks with friendly errors, scopes, actor aliases."""
+"""Query text → Whoosh query: syntax checks with friendly errors, scopes, stop words, actor aliases.
+
+How a query is read (the README's query-syntax table says the same to users):
+
+- A bare word is looked up in every field of the scope, as one `FieldsWord` (scored as one word
+  over the fields, BM25F). A word that is a stop word in a field's analyzer ("the", "of", "us")
+  adds no requirement in that field, so it adds none to the word: it is left out of matching and
+  scoring. A query of stop words only ("The Who", "it") searches them where they are indexed:
+  titles and authors.
+- A stop word written in capitals ("US", "IT", "U.S.") is an acronym and searched as a word.
+- A phrase keeps its stop words: "war in Ukraine" matches those three words in a row, not
+  "war on Ukraine" (the index leaves a position gap for each stop word; the stop word itself is
+  checked in the document's text, see search.matching). A word the analyzer splits
+  ("Nagorno-Karabakh") is a phrase too.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldParser
+from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldPlugin, PhrasePlugin, QueryParser, syntax
+from whoosh.qparser.common import attach
 
+from search.analysis import StemmingTokenizer
 from search.config import Settings
 from search.errors import BadQuery
 from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES, actor_term_table
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
+# A query of this many words or more (stop words not counted) is written as people write
+# sentences ("why did Russia pull out of the grain deal"): a document needs LONG_QUERY_SHARE of
+# them (rounded up), not all; those with more rank first. Calibration: see README "Ranking".
+LONG_QUERY_WORDS = 6
+LONG_QUERY_SHARE = 1 / 3
 # Bounds that keep one query from tying up a worker (each field of a scope counts as a term).
 MAX_QUERY_TERMS = 256
 MAX_WILDCARD_WORDS = 2000
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]+):(?=\S)")
+
+
+# --- query nodes the parser makes beside Whoosh's own ----------------------------------------------
+
+class FieldsWord(wq.Or):
+    """One query word (or phrase) looked up in several fields: matches where any field has it,
+    scored as one word over the fields (search.matching), not as a sum of per-field scores."""
+
+
+class WordsPhrase(wq.Phrase):
+    """A phrase as typed, stop words included: the indexed words at their offsets in the phrase,
+    and the stop words (offset, folded word), which the index does not hold, checked in the text.
+
+    `words` holds only the indexed words, so code that reads a Whoosh Phrase's words still works.
+    """
+
+    def __init__(self, fieldname, words, offsets, stops=(), shown=(), boost=1.0, char_ranges=None):
+        super().__init__(fieldname, list(words), slop=1, boost=boost, char_ranges=char_ranges)
+        self.offsets = tuple(offsets)
+        self.stops = tuple(stops)
+        self.shown = tuple(shown)
+
+    @property
+    def size(self) -> int:
+        """The number of words in the phrase, stop words included."""
+        return max([*self.offsets, *(o for o, _ in self.stops)]) + 1
+
+    def pattern(self) -> tuple[tuple[str, bool], ...]:
+        """Every word of the phrase in order, as (text, is_stop_word)."""
+        slots: list[tuple[str, bool]] = [("", True)] * self.size
+        for offset, word in zip(self.offsets, self.words):
+            slots[offset] = (word, False)
+        for offset, word in self.stops:
+            slots[offset] = (word, True)
+        return tuple(slots)
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and super().__eq__(other)
+                and (self.offsets, self.stops) == (other.offsets, other.stops))
+
+    def __hash__(self):
+        return super().__hash__() ^ hash((self.offsets, self.stops))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.fieldname!r}, {self.shown!r}, boost={self.boost:g})"
+
+    def __unicode__(self):
+        return f'{self.fieldname}:"{" ".join(self.shown)}"'
+
+    __str__ = __unicode__
+
+    def normalize(self):
+        return self
+
+    def with_boost(self, boost):
+        return type(self)(self.fieldname, self.words, self.offsets, self.stops, self.shown, boost, self.char_ranges)
+
+    def matcher(self, searcher, context=None):
+        if not self.stops and self.offsets == tuple(range(len(self.words))):
+            return wq.Phrase(self.fieldname, self.words, boost=self.boost).matcher(searcher, context)
+        raise NotImplementedError("a phrase with stop words is matched by search.matching")
+
+
+class AtLeast(wq.Or):
+    """The words of a query of which a document holds the most, when none holds them all."""
+
+    def __init__(self, subqueries, boost=1.0, minmatch=1, scale=None):
+        super().__init__(subqueries, boost=boost, minmatch=minmatch, scale=scale)
+
+    def __unicode__(self):
+        return f"ANY {self.minmatch} OF ({', '.join(map(str, self.subqueries))})"
+
+    __str__ = __unicode__
+
+
+class StopWord(wq.Query):
+    """A word the field's analyzer treats as a stop word; `indexed` if the field holds it anyway
+    (titles do). It never reaches matching: `_simplify` drops it or turns it into a Term."""
+
+    def __init__(self, fieldname: str, text: str, indexed: bool, boost: float = 1.0):
+        self.fieldname, self.text, self.indexed, self.boost = fieldname, text, indexed, boost
+
+    def __eq__(self, other):
+        return type(other) is type(self) and (self.fieldname, self.text) == (other.fieldname, other.text)
+
+    def __hash__(self):
+        return hash((self.fieldname, self.text))
+
+    def __repr__(self):
+        return f"StopWord({self.fieldname!r}, {self.text!r})"
+
+
+class _Dropped(wq.Query):
+    """What a stop word becomes outside a phrase: no requirement, no score."""
+
+    def __repr__(self):
+        return "Dropped"
+
+
+DROPPED = _Dropped()
+
+
+# --- the parser ------------------------------------------------------------------------------------
+
+class _WordGroup(syntax.GroupNode):
+    qclass = FieldsWord
+
+
+def _phrase(fieldname: str, tokens: list, analyzer: StemmingTokenizer, boost: float = 1.0, slop: int = 1) -> wq.Query:
+    """Return the query for the tokens of a phrase (or of a word the analyzer splits) in one field."""
+    kept = [t for t in tokens if not t.stopped]
+    if not analyzer.counts_every_word:  # an index built before stop words took positions
+        words = [t.text for t in tokens if not t.stopped]
+        return wq.Phrase(fieldname, words, slop=slop, boost=boost) if len(words) > 1 else (
+            wq.Term(fieldname, words[0], boost=boost) if words else wq.NullQuery)
+    if not kept:
+        return wq.NullQuery  # only stop words, which this field does not index
+    base = tokens[0].pos
+    words, offsets = [t.text for t in kept], [t.pos - base for t in kept]
+    stops = [(t.pos - base, t.text) for t in tokens if t.stopped]
+    if len(words) == 1 and not stops:
+        return wq.Term(fieldname, words[0], boost=boost)
+    if slop > 1:  # a sloppy phrase ("a b"~3) is a proximity search: its stop words do not count
+        return wq.Phrase(fieldname, words, slop=slop, boost=boost)
+    chars = [(t.startchar, t.endchar) for t in kept]
+    return WordsPhrase(fieldname, words, offsets, stops, [t.text for t in tokens], boost, chars)
+
+
+def _tokens(analyzer, text: str) -> list:
+    return [t.copy() for t in analyzer(text, positions=True, chars=True, removestops=False, mode="query")]
+
+
+class _PhraseNode(PhrasePlugin.PhraseNode):
+    def query(self, parser):
+        fieldname = self.fieldname or parser.fieldname
+        analyzer = parser.schema[fieldname].analyzer if parser.schema and fieldname in parser.schema else None
+        if not isinstance(analyzer, StemmingTokenizer):
+            return PhrasePlugin.PhraseNode.query(self, parser)
+        return attach(_phrase(fieldname, _tokens(analyzer, self.text), analyzer, self.boost, self.slop), self)
+
+
+class _PhraseTagger(PhrasePlugin.PhraseTagger):
+    def create(self, parser, match):
+        node = super().create(parser, match)
+        return _PhraseNode(node.text, node.textstartchar, node.slop)
+
+
+class _PhrasePlugin(PhrasePlugin):
+    def taggers(self, parser):
+        return [(_PhraseTagger(self.expr), 0)]
+
+
+class _Parser(QueryParser):
+    """Whoosh's multifield parser, with stop words marked rather than dropped per field, words
+    grouped as FieldsWord, and phrases that keep their stop words."""
+
+    def __init__(self, fieldnames, schema):
+        super().__init__(None, schema, group=AndGroup)
+        self.add_plugin(MultifieldPlugin(fieldnames, group=_WordGroup))
+        self.remove_plugin_class(PhrasePlugin)
+        self.add_plugin(_PhrasePlugin())
+        self.add_plugin(FieldAliasPlugin({"comments": ["comment"], "tag": ["tags"]}))
+
+    def term_query(self, fieldname, text, termclass, boost=1.0, tokenize=True, removestops=True):
+        analyzer = self.schema[fieldname].analyzer if self.schema and fieldname in self.schema else None
+        if termclass is not wq.Term or not tokenize or not isinstance(analyzer, StemmingTokenizer):
+            return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+        tokens = _tokens(analyzer, text)
+        if not tokens:
+            return None
+        if len(tokens) > 1:
+            return _phrase(fieldname, tokens, analyzer, boost)
+        token = tokens[0]
+        if getattr(token, "stop_word", token.stopped):
+            return StopWord(fieldname, token.text, indexed=not token.stopped, boost=boost)
+        return wq.Term(fieldname, token.text, boost=boost)
+
+
+def _simplify(q: wq.Query, stop_only: bool) -> wq.Query:
+    """Return the query with stop words resolved: DROPPED where they add no requirement (or, for
+    a query of stop words only, Terms in the fields that index them), groups left with one part
+    unwrapped, nested groups of one kind merged, NullQuery parts removed."""
+    if isinstance(q, StopWord):
+        if stop_only:
+            return wq.Term(q.fieldname, q.text, boost=q.boost) if q.indexed else wq.NullQuery
+        return DROPPED
+    if isinstance(q, FieldsWord):
+        parts = [_simplify(s, stop_only) for s in q.subqueries]
+        if DROPPED in parts:
+            return DROPPED  # a stop word in one field of the word's fields: no requirement at all
+        return _group(q, [p for p in parts if p is not wq.NullQuery], FieldsWord)
+    if isinstance(q, wq.Not):
+        inner = _simplify(q.query, stop_only)
+        return inner if inner is DROPPED or inner is wq.NullQuery else wq.Not(inner, boost=q.boost)
+    if isinstance(q, wq.BinaryQuery):
+        a, b = _simplify(q.a, stop_only), _simplify(q.b, stop_only)
+        if b is DROPPED or b is wq.NullQuery:
+            return a
+        if a is DROPPED or a is wq.NullQuery:
+            return wq.Not(b) if isinstance(q, wq.AndNot) else (b if isinstance(q, wq.AndMaybe) else a)
+        return type(q)(a, b)
+    if type(q) is wq.Phrase and len(q.words) < 2:  # a phrase of one word is that word
+        return wq.Term(q.fieldname, q.words[0], boost=q.boost) if q.words else wq.NullQuery
+    if isinstance(q, wq.compound.CompoundQuery):
+        parts = [_simplify(s, stop_only) for s in q.subqueries]
+        kept = [p for p in parts if p is not DROPPED and p is not wq.NullQuery]
+        if not kept:
+            return DROPPED if DROPPED in parts else wq.NullQuery
+        return _group(q, kept, type(q))
+    return q
+
+
+def _group(q: wq.compound.CompoundQuery, parts: list, cls) -> wq.Query:
+    merged, seen = [], set()
+    for part in parts:
+        subs = [s.with_boost(s.boost * part.boost) for s in part.subqueries] if type(part) is cls else [part]
+        for sub in subs:
+            if sub not in seen:
+                seen.add(sub)
+                merged.append(sub)
+    if not merged:
+        return wq.NullQuery
+    if len(merged) == 1:
+        only = merged[0]
+        return only.with_boost(only.boost * q.boost) if q.boost != 1.0 else only
+    extra = {"minmatch": q.minmatch, "scale": q.scale} if isinstance(q, wq.Or) else {}
+    return cls(merged, boost=q.boost, **extra)
 
 
 def _check_syntax(q: str) -> None:
@@ -59,17 +308,41 @@ def parse_query(q: str, scope: str, schema, settings: Settings, actor_terms: dic
     if not q:
         return wq.Every()
     _check_syntax(q)
-    parser = MultifieldParser(list(SCOPES[scope]), schema, group=AndGroup)
-    parser.add_plugin(FieldAliasPlugin({"comments": ["comment"], "tag": ["tags"]}))
     try:
-        parsed = parser.parse(q)
+        raw = _Parser(list(SCOPES[scope]), schema).parse(q, normalize=False)
     except Exception as exc:  # Whoosh raises assorted types for odd input
         raise BadQuery(f"cannot parse query: {exc}") from exc
+    parsed = _simplify(raw, stop_only=False)
+    if parsed is DROPPED:
+        parsed = _simplify(raw, stop_only=True)
+    if parsed is wq.NullQuery or parsed is DROPPED:
+        raise BadQuery("query has no searchable words",
+                       hint="stop words like 'the' alone are searched only in titles and authors")
     parsed = _resolve_actor_terms(parsed, actor_terms if actor_terms is not None else actor_term_table(settings))
-    if parsed is wq.NullQuery:
-        raise BadQuery("query has no searchable words", hint="stop words like 'the' are not indexed")
     _check_cost(parsed)
+    if _plain_words(parsed) and not OPERATORS & set(q.replace("(", " ").replace(")", " ").split()):
+        parts = len(parsed.subqueries)
+        if parts >= LONG_QUERY_WORDS:
+            parsed = AtLeast(parsed.subqueries, boost=parsed.boost, minmatch=math.ceil(LONG_QUERY_SHARE * parts))
+        parsed.relaxable = True  # see relaxed()
     return parsed
+
+
+def _plain_words(parsed: wq.Query) -> bool:
+    """Whether a query is a conjunction of words and phrases (no operators, no negation)."""
+    return type(parsed) is wq.And and all(isinstance(s, (FieldsWord, wq.Term, wq.Phrase)) for s in parsed.subqueries)
+
+
+def relaxed(parsed: wq.Query, minmatch: int) -> wq.Query | None:
+    """Return the query matching documents with at least `minmatch` of its parts, when it is
+    words and phrases as typed (no operators, whose meaning a relaxation would change) and
+    `minmatch` asks for fewer parts than it does; else None."""
+    if not getattr(parsed, "relaxable", False):
+        return None
+    parts = parsed.subqueries
+    if not 1 <= minmatch < (parsed.minmatch if isinstance(parsed, AtLeast) else len(parts)):
+        return None
+    return AtLeast(parts, boost=parsed.boost, minmatch=minmatch)
 
 
 def _check_cost(q: wq.Query) -> None:

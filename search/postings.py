@@ -13,7 +13,10 @@ a term and how often. Those are written once more, at commit, as two arrays per 
 The names stay outside Whoosh's segment file pattern ("<segment>.<ext>"), or Whoosh would pack
 them into the segment's compound file; `remove_orphans` deletes those of segments a merge
 replaced. An updated generation carries them over with the segment's own files. A segment
-without them (an index built before they existed) is searched by Whoosh's matchers.
+without them (an index built before they existed) has its postings read through Whoosh.
+
+Positions (for phrases and proximity) stay in Whoosh's blocks; `positions_in` decodes those of
+a few candidate documents only.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ import os
 import pickle
 import threading
 from array import array
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3FieldWriter
+from whoosh.codec.whoosh3 import W3FieldWriter, W3LeafMatcher
+from whoosh.formats import Positions
+from whoosh.system import _INT_SIZE
 
 SUFFIX_IDS, SUFFIX_WEIGHTS, SUFFIX_TERMS = "-tfp.ids", "-tfp.weights", "-tfp.terms"
 FLUSH_POSTINGS = 1 << 20  # postings buffered before they are appended to the files
@@ -191,3 +197,56 @@ def remove_orphans(directory: Path, segment_ids: set[str]) -> None:
     for path in Path(directory).glob("MAIN_*-*"):
         if path.name.split("-", 1)[0] not in segment_ids:
             path.unlink(missing_ok=True)
+
+
+# --- positions, read from Whoosh's own posting blocks ----------------------------------------------
+
+def positions_in(reader, fieldname: str, btext: bytes, candidates: np.ndarray, fmt, deadline) -> list[list[int]]:
+    """Return a term's positions in each of `candidates` (ascending docnums; [] for one without it).
+
+    Reads Whoosh's posting blocks directly and decodes positions only for the candidates: its
+    matcher's skip_to steps through every posting before a target one Python call at a time.
+    """
+    matcher = reader.postings(fieldname, btext)
+    raw = getattr(matcher, "child", matcher)  # under the filter that hides deleted documents
+    if not isinstance(raw, W3LeafMatcher) or type(fmt).decode_positions is not Positions.decode_positions:
+        return _positions_by_matcher(matcher, candidates)
+    wanted = candidates.tolist()
+    out: list[list[int]] = []
+    at = 0
+    blocks = 0
+    while at < len(wanted) and raw.is_active():  # blocks in order, skipping those before a candidate
+        if raw.block_max_id() < wanted[at]:
+            raw._next_block()  # reads only the block's header
+            continue
+        if raw._ids is None:
+            raw._read_ids()
+        if raw._values is None:
+            raw._read_values()
+        ids, values = raw._ids, raw._values
+        index = {doc: i for i, doc in enumerate(ids)}
+        last = ids[-1]
+        while at < len(wanted) and wanted[at] <= last:
+            i = index.get(wanted[at])
+            out.append(_decode_positions(values[i]) if i is not None else [])
+            at += 1
+        raw._next_block()
+        blocks += 1
+        if blocks % 256 == 0:
+            deadline.check()
+    out.extend([] for _ in range(len(wanted) - len(out)))
+    return out
+
+
+def _decode_positions(value: bytes) -> list[int]:
+    """Whoosh's Positions.decode_positions (a length, then the pickled gaps without the pickle's
+    final STOP byte), with the running sum taken in C."""
+    return list(accumulate(pickle.loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")))
+
+
+def _positions_by_matcher(matcher, candidates: np.ndarray) -> list[list[int]]:
+    out = []
+    for doc in candidates.tolist():
+        matcher.skip_to(doc)
+        out.append(matcher.value_as("positions"))
+    return out

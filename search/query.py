@@ -26,7 +26,7 @@ from search.errors import BadQuery, NotFound
 from search.highlight import lead, mark_all, matches, query_terms, snippet
 from search.facets import UNDATED, FacetTable, Filters, count_facets, date_bounds, docs_with, facet_table
 from search.indexer import current_generation, open_index
-from search.matching import match_all
+from search.matching import match_relaxing, with_proximity
 from search.readers import preload_field_lengths
 from search.parsing import OPERATORS, check_expansion, parse_query
 from search.schema import SCOPES, SNIPPET_FIELDS, document_to_article, read_actor_terms, stored_text
@@ -188,11 +188,12 @@ class SearchEngine:
             table = facet_table(generation, searcher.reader())
             check_expansion(parsed, searcher.reader())
             scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
-            matched, scores = match_all(searcher, parsed, self.settings.query_timeout, scored, generation)
+            parsed, matched, scores = match_relaxing(searcher, parsed, self.settings.query_timeout, scored, generation)
             passing = request.filters().selection(table, matched)
             kept = matched if passing is None else matched[passing]
             if scores is not None and passing is not None:
                 scores = scores[passing]
+            scores = with_proximity(searcher, parsed, kept, scores, self.settings.query_timeout)
             yield _Match(searcher, generation, table, parsed, matched, kept, scores)
 
     def search(self, request: SearchRequest) -> SearchResult:

@@ -16,15 +16,14 @@ from whoosh import columns
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from search.analysis import keyword_analyzer, keyword_term, name_analyzer, text_analyzer
+from search.analysis import keyword_analyzer, keyword_term, name_analyzer, text_analyzer, title_analyzer
 from search.article import ActorMention, Article, Comment
 from search.ingest.actors import gazetteer_digest, load_gazetteer
 from search.ingest.fingerprint import pack
 
-# Field boosts: a query word in the headline says more about the article than one in the body.
-TITLE_BOOST = 3.0
-AUTHOR_BOOST = 1.5
-COMMENTS_BOOST = 0.5
+# BM25F field weights, applied at query time (search.ranking): a query word in the headline says
+# more about the article than one in the body, one in a reader's comment less.
+FIELD_WEIGHTS = {"title": 6.0, "author": 1.0, "body": 1.0, "comments": 0.3}
 
 # Search scopes (the `in=` parameter) → the fields a bare query word is looked up in.
 SCOPES: dict[str, tuple[str, ...]] = {
@@ -86,8 +85,8 @@ def build_schema() -> Schema:
         path=ID(stored=True),  # the source file, for deleting its articles when it changes
         url=STORED(),
         kind=STORED(),
-        title=_text(analyzer=text_analyzer(), stored=True, field_boost=TITLE_BOOST),
-        author=TEXT(analyzer=name_analyzer(), stored=True, field_boost=AUTHOR_BOOST),
+        title=_text(analyzer=title_analyzer(), stored=True),
+        author=TEXT(analyzer=name_analyzer(), stored=True),
         authors=STORED(),
         fetched_at=STORED(),
         source=STORED(),
@@ -102,7 +101,7 @@ def build_schema() -> Schema:
         actor_mentions=STORED(),
         body=_text(analyzer=text_analyzer(), stored=True),
         # Not stored: the text is in comment_list with the authors (see stored_text).
-        comments=_text(analyzer=text_analyzer(), field_boost=COMMENTS_BOOST),
+        comments=_text(analyzer=text_analyzer()),
         comment_list=STORED(),
         **{
             FACET_OUTLET: COLUMN(columns.VarBytesColumn()),

@@ -169,13 +169,26 @@ def test_phrase_snippets_mark_only_the_phrase(search):
     assert "<mark>collective</mark>" not in html  # the words alone are not the phrase
 
 
-def test_phrase_marking_skips_stop_words_like_the_index():
-    from search.analysis import text_analyzer
-    from search.highlight import QueryTerms, mark_all
+@pytest.mark.parametrize(
+    "phrase, marked",
+    [
+        # The phrase's stop words are marked with it, and must be in the text where they are in it.
+        ('"Bank of England"', "The <mark>Bank</mark> <mark>of</mark> <mark>England</mark>, the bank in England, the bank and England."),
+        ('"bank in England"', "The Bank of England, the <mark>bank</mark> <mark>in</mark> <mark>England</mark>, the bank and England."),
+        ('"the bank"', "<mark>The</mark> <mark>Bank</mark> of England, <mark>the</mark> <mark>bank</mark> in England, <mark>the</mark> <mark>bank</mark> and England."),
+        ('"bank England"', "The Bank of England, the bank in England, the bank and England."),
+    ],
+)
+def test_phrase_marking_keeps_stop_words_like_the_index(corpus_settings, phrase, marked):
+    from search.highlight import mark_all, query_terms
+    from search.indexer import open_index
+    from search.parsing import parse_query
 
-    terms = QueryTerms(frozenset(), (("bank", "england"),))
-    marked = mark_all(text_analyzer(), "The Bank of England, the bank of Scotland and England.", terms)
-    assert marked == "The <mark>Bank</mark> of <mark>England</mark>, the bank of Scotland and England."
+    ix = open_index(corpus_settings.index_dir)
+    with ix.searcher() as searcher:
+        terms = query_terms(parse_query(phrase, "body", ix.schema, corpus_settings), searcher.reader(), "body")
+    text = "The Bank of England, the bank in England, the bank and England."
+    assert mark_all(ix.schema["body"].analyzer, text, terms) == marked
 
 
 def test_wildcard_matches_are_marked_and_negated_words_are_not(search):
