@@ -27,12 +27,16 @@ _ENGLISH = EnglishStemmer()
 # with full stops ("U.S.", "U.N.") are one word, the acronym ("us", "un").
 WORD_PATTERN = r"(?:[A-Z]\.){2,}|\w+(?:['’]\w+)*"
 _WORD = re.compile(WORD_PATTERN)
-# Indexes built before version 2 split "U.S." in two and counted positions over indexed words only.
+# Indexes built before version 2 split "U.S." in two and left stop words out of the index.
 _WORD_V1 = re.compile(r"\w+(?:['’]\w+)*")
-# Version 2: every word takes a position (stop words leave a gap, so a phrase keeps them);
-# a stop word written in capitals ("US", "IT") is an acronym and indexed; titles index stop
-# words too (see text_analyzer).
+# Version 2: stop words are indexed, under STOP_MARK ("the" → "~the"), with their positions, so a
+# phrase keeps them; a query's bag of words never asks for them (search.parsing), and they stay
+# out of the positions-free arrays (search.postings) and of scoring. A stop word written in
+# capitals ("US", "IT") is an acronym, indexed as a word.
 VERSION = 2
+# No word the tokenizer makes starts with it, so a marked stop word never meets a word, a prefix
+# or a wildcard.
+STOP_MARK = "~"
 
 
 class StripFilter(Filter):
@@ -64,57 +68,53 @@ def is_stop_word(word: str) -> bool:
     return not (len(folded) >= 2 and word.replace(".", "").isupper())
 
 
-# word → term, one table per kind of tokenizer, shared by every instance: Whoosh unpickles a fresh
-# schema (and analyzer) each time an index's schema is read, and a cold cache made highlighting
-# re-stem every word.
-_TERMS: dict[tuple[int, bool], dict[str, str]] = {}
+# word → term, one table per version of the tokenizer, shared by every instance: Whoosh unpickles
+# a fresh schema (and analyzer) each time an index's schema is read, and a cold cache made
+# highlighting re-stem every word.
+_TERMS: dict[int, dict[str, str]] = {}
 
 
 class StemmingTokenizer(Tokenizer):
-    """Words → lowercase, accent-folded, stop-worded, Snowball-stemmed terms in one pass.
+    """Words → lowercase, accent-folded, Snowball-stemmed terms in one pass; stop words marked.
 
-    The same result as RegexTokenizer | LowercaseFilter | CharsetFilter | StopFilter | StemFilter,
-    with each distinct word's term cached in a dict: five generator layers per token cost more
-    than the analysis itself (profiled: 2.5× faster indexing of the seed texts).
+    The same result as RegexTokenizer | LowercaseFilter | CharsetFilter | StemFilter (with stop
+    words marked rather than removed), with each distinct word's term cached in a dict: five
+    generator layers per token cost more than the analysis itself (profiled: 2.5× faster indexing
+    of the seed texts).
 
-    Every word takes a position, stop words included, so that position p is the p-th word of
-    the text (phrase matching checks a stop word in the text at its position). With
-    `keep_stops`, stop words are indexed too (as their folded form), for the short title field.
-    Tokens of stop words carry `stop_word=True` either way (and `stopped=True` when not indexed),
-    so that a query leaves them out of bag-of-words matching.
+    Stop words are indexed as STOP_MARK + the folded word, at their positions, and their tokens
+    carry `stop_word=True`. They are made only when asked for (`stop_words=True`, as the index
+    asks, see search.schema.analyse_ahead; or `removestops=False`, as the query parser asks):
+    Whoosh's own code (key terms for "more like this", for one) never sees them.
     """
 
-    def __init__(self, max_cache: int = 500_000, keep_stops: bool = False):
+    def __init__(self, max_cache: int = 500_000):
         self.max_cache = max_cache
-        self.keep_stops = keep_stops
         self.version = VERSION
 
     def __getstate__(self):
-        # The cache is not part of the pickled schema.
-        return {"max_cache": self.max_cache, "keep_stops": self.keep_stops, "version": self.version}
+        return {"max_cache": self.max_cache, "version": self.version}  # the cache is not pickled
 
     def __setstate__(self, state):
         self.max_cache = state["max_cache"]
-        self.keep_stops = state.get("keep_stops", False)
         self.version = state.get("version", 1)  # the schema of an index built before versions
 
     def __eq__(self, other):
         return type(other) is type(self) and other.__getstate__() == self.__getstate__()
 
     @property
-    def counts_every_word(self) -> bool:
-        """Whether positions count stop words (so phrases can keep them), as from version 2."""
+    def indexes_stop_words(self) -> bool:
+        """Whether stop words are in the index, with positions (so phrases keep them)."""
         return self.version >= 2
 
     def _table(self) -> dict[str, str]:
-        key = (self.version, self.keep_stops)
-        table = _TERMS.get(key)
+        table = _TERMS.get(self.version)
         if table is None:
-            table = _TERMS[key] = {}
+            table = _TERMS[self.version] = {}
         return table
 
     def term(self, word: str) -> str:
-        """Return the indexed term of a word ("" for a stop word not indexed), through the cache."""
+        """Return the indexed term of a word (v1: "" for a stop word), through the shared cache."""
         table = self._table()
         term = table.get(word)
         if term is None:
@@ -127,23 +127,34 @@ class StemmingTokenizer(Tokenizer):
         if self.version < 2:
             folded = word.lower().translate(accent_map)
             return "" if len(folded) < 2 or folded in STOP_WORDS else stem_english(folded)
-        if is_stop_word(word):
-            return fold_word(word) if self.keep_stops else ""
         folded = fold_word(word)
+        if is_stop_word(word):
+            return STOP_MARK + folded
         return folded if folded in STOP_WORDS else stem_english(folded)  # an acronym: "US" → "us"
 
     def word_regex(self) -> re.Pattern:
         return _WORD if self.version >= 2 else _WORD_V1
 
     def terms_of(self, text: str) -> tuple[list[str], list[str]]:
-        """Return the words of `text` and the term of each ("" for a stop word), looked up in
-        C (map over the shared cache) for the words seen before: highlighting ten hits runs
-        this over several thousand words per search."""
+        """Return the words of `text` and the term of each, looked up in C (map over the shared
+        cache) for the words seen before: highlighting ten hits runs this over several thousand
+        words per search."""
         words = self.word_regex().findall(text)
         terms = list(map(self._table().get, words))
         if None in terms:
             terms = [self.term(w) if t is None else t for t, w in zip(terms, words)]
         return words, terms
+
+    def positions_by_term(self, text: str) -> dict[str, list[int]]:
+        """Return each term of `text` (stop words marked) with the positions of its words."""
+        table: dict[str, list[int]] = {}
+        for position, term in enumerate(self.terms_of(text)[1]):
+            found = table.get(term)
+            if found is None:
+                table[term] = [position]
+            else:
+                found.append(position)
+        return table
 
     def iter_words(self, text: str):
         """Return an iterator of the regex matches of the words `terms_of` looks at."""
@@ -153,45 +164,33 @@ class StemmingTokenizer(Tokenizer):
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        every_word = self.version >= 2
+        marked = self.version >= 2
+        keep_stops = not removestops or (marked and kwargs.get("stop_words", False))
         matches = self.word_regex().finditer(value) if tokenize else [re.match(r"(?s).*", value)]
         for match in matches:
             word = match.group(0)
             term = self.term(word)
-            t.boost = 1.0
-            if keeporiginal:
-                t.original = word
-            if chars:
-                t.startchar = start_char + match.start()
-                t.endchar = start_char + match.end()
-            stopped = is_stop_word(word) if every_word else not term
-            t.stop_word = stopped  # also on the stop words titles index: a query leaves them out
-            if term and (not stopped or self.keep_stops):
-                t.text, t.stopped = term, False
-                if positions:
-                    t.pos = pos
-                pos += 1
-                yield t
-                continue
-            if not removestops:
-                t.text, t.stopped = fold_word(word), True
+            stop = is_stop_word(word) if marked else not term
+            if not stop or keep_stops:
+                t.boost = 1.0
+                t.stop_word = stop
+                t.text, t.stopped = (term, False) if term else (fold_word(word), True)
+                if keeporiginal:
+                    t.original = word
+                if chars:
+                    t.startchar = start_char + match.start()
+                    t.endchar = start_char + match.end()
                 if positions:
                     t.pos = pos
                 yield t
-            if every_word:
+            if term or marked:
                 pos += 1
 
 
 def text_analyzer():
-    """Body and comments: words, lowercase, accents folded (Erdoğan = Erdogan), stop words
-    left out, Snowball-stemmed so "sanction", "sanctions" and "sanctioned" meet."""
+    """Title, body and comments: words, lowercase, accents folded (Erdoğan = Erdogan),
+    Snowball-stemmed so "sanction", "sanctions" and "sanctioned" meet; stop words marked."""
     return StemmingTokenizer()
-
-
-def title_analyzer():
-    """Titles: as the text analyzer, but stop words are indexed too (unstemmed), so that a query
-    of stop words only ("The Who", "It") still finds titles; titles are short, so this is cheap."""
-    return StemmingTokenizer(keep_stops=True)
 
 
 def name_analyzer():

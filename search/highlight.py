@@ -15,9 +15,6 @@ from itertools import compress
 
 from whoosh import query as wq
 
-from search.analysis import fold_word
-from search.parsing import WordsPhrase
-
 SNIPPET_CHARS = 220
 MIN_CONTEXT_CHARS = 40  # at least this much text around a group of matches
 _SENTENCE_START = re.compile(r"(?:[.!?…][\"”’)\]]*\s+|\n\s*)(?=[\"“‘(]?[A-Z0-9À-Ý])")
@@ -26,11 +23,11 @@ MAX_EXPANSIONS = 200  # words of one wildcard that are marked
 
 @dataclass(frozen=True)
 class QueryTerms:
-    """What to mark in one field: single words (analysed) and phrases, each a tuple of its words
-    in order as (analysed word, is_stop_word); a stop word is compared with the text's word."""
+    """What to mark in one field: single words (analysed) and phrases (tuples of analysed words,
+    stop words included, marked as the index holds them)."""
 
     words: frozenset[str]
-    phrases: tuple[tuple[tuple[str, bool], ...], ...]
+    phrases: tuple[tuple[str, ...], ...]
 
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases)
@@ -40,8 +37,7 @@ def query_terms(parsed: wq.Query, reader, fieldname: str) -> QueryTerms:
     """Return the positive words and phrases of `parsed` for one field, wildcards expanded."""
     positive = parsed.accept(_drop_negated)
     phrases = tuple(
-        p.pattern() if isinstance(p, WordsPhrase) else tuple((w, False) for w in p.words)
-        for p in _walk(positive) if isinstance(p, wq.Phrase) and p.fieldname == fieldname
+        tuple(p.words) for p in _walk(positive) if isinstance(p, wq.Phrase) and p.fieldname == fieldname
     )
     words: set[str] = set()
     for node in _walk(positive.accept(lambda q: wq.NullQuery if isinstance(q, wq.Phrase) else q)):
@@ -75,17 +71,16 @@ def mark_spans(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """Return the (start, end) character spans of `text` that match `terms`, in order.
 
     A phrase matches where its words, stop words included, follow each other in the text (in
-    an index built before stop words took positions: its indexed words, stop words skipped);
-    a single word matches wherever it occurs.
+    an index built before stop words were indexed: its other words, stop words skipped); a
+    single word matches wherever it occurs.
     """
-    if getattr(analyzer, "counts_every_word", False):
+    if getattr(analyzer, "indexes_stop_words", False):
         return _mark_spans_every_word(analyzer, text, terms)
     if hasattr(analyzer, "terms_of"):
         return _mark_spans_fast(analyzer, text, terms)
     spans = word_spans(analyzer, text)
     matched = [term in terms.words for _, _, term in spans]
-    for pattern in terms.phrases:
-        phrase = [word for word, stop in pattern if not stop]
+    for phrase in terms.phrases:
         n = len(phrase)
         for i in range(len(spans) - n + 1):
             if spans[i][2] == phrase[0] and all(spans[i + k][2] == phrase[k] for k in range(1, n)):
@@ -100,20 +95,13 @@ def word_spans(analyzer, text: str) -> list[tuple[int, int, str]]:
 
 
 def _mark_spans_every_word(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
-    """mark_spans for the index's tokenizer since positions count every word: a phrase is
-    looked for in the sequence of all words, its stop words compared folded."""
-    words, word_terms = analyzer.terms_of(text)  # a term per word, "" for stop words not indexed
+    """mark_spans for the index's tokenizer since it indexes stop words: a term per word."""
+    words, word_terms = analyzer.terms_of(text)
     flags = list(map(terms.words.__contains__, word_terms))
-    for pattern in terms.phrases:
-        anchor = next((k for k, (_, stop) in enumerate(pattern) if not stop), None)
-        if anchor is None:
-            continue
-        n, first = len(pattern), pattern[anchor][0]
-        for at in compress(range(len(word_terms)), map(first.__eq__, word_terms)):
-            i = at - anchor
-            if i < 0 or i + n > len(words):
-                continue
-            if all((fold_word(words[i + k]) if stop else word_terms[i + k]) == word for k, (word, stop) in enumerate(pattern)):
+    for phrase in terms.phrases:
+        n = len(phrase)
+        for i in compress(range(len(word_terms) - n + 1), map(phrase[0].__eq__, word_terms)):
+            if all(word_terms[i + k] == phrase[k] for k in range(1, n)):
                 for k in range(n):
                     flags[i + k] = True
     return _spans(analyzer, text, words, flags, bool(terms.phrases))
@@ -137,8 +125,7 @@ def _mark_spans_fast(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, 
     if terms.phrases:
         content = list(compress(range(len(word_terms)), word_terms))  # the indexed words
         sequence = list(map(word_terms.__getitem__, content))
-        for pattern in terms.phrases:
-            phrase = [word for word, stop in pattern if not stop]
+        for phrase in terms.phrases:
             n = len(phrase)
             for i in compress(range(len(sequence) - n + 1), map(phrase[0].__eq__, sequence)):
                 if all(sequence[i + k] == phrase[k] for k in range(1, n)):

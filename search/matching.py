@@ -6,7 +6,7 @@ hundred milliseconds). Here each query node becomes a dense set of arrays over a
 documents (a match mask, a score, and the mask of matches that need no comment), from the
 positions-free postings of search.postings: terms are array slices, AND and OR are mask
 operations, phrases are checked position by position only in the documents that hold all their
-words, and a phrase's stop words (which the index leaves out) in those documents' text.
+words (a phrase's stop words, indexed but not in the arrays, only by their positions there).
 
 Scores are BM25F (search.ranking): a query word's frequencies in the fields of its scope are
 weighted and length-normalised per field, then saturated once. That departs from Whoosh's own
@@ -25,12 +25,11 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 
-from search.analysis import fold_word
+from search.analysis import STOP_MARK
 from search.errors import QueryTimeout
-from search.parsing import AtLeast, FieldsWord, WordsPhrase, relaxed
-from search.postings import positions_in, recorded_fields, segment_postings
+from search.parsing import WORD_TERMS, AtLeast, FieldsWord, WordsPhrase, relaxed
+from search.postings import STOP_BYTES, positions_in, recorded_fields, segment_postings
 from search.ranking import WordScores, add_proximity, below_main_matches
-from search.schema import stored_text
 
 CHECK_EVERY = 4096  # documents a Whoosh fallback steps through between deadline checks
 COMMENT_FIELDS = frozenset({"comments", "comment_actor"})
@@ -109,7 +108,7 @@ class _Leaf:
         self.scored, self.deadline, self.native = scored, deadline, native
         self.schema = searcher.schema
         self.fields = postings.terms.keys() if postings is not None else recorded_fields(self.schema)
-        self.phrases: dict = {}  # phrase node → verified mask (a phrase is met in several nodes)
+        self.phrases: dict = {}  # (field, words) → mask: a phrase met twice is checked once
         # The recorded postings predate later deletions; Whoosh's own skip deleted documents.
         self.deleted = None
         if self.reader.has_deletions():
@@ -150,7 +149,7 @@ class _Leaf:
         return self.whoosh(q)
 
     def _scorable_leaf(self, q) -> bool:
-        if type(q) is wq.Term or isinstance(q, WordsPhrase) or (type(q) is wq.Phrase and q.slop == 1):
+        if type(q) in WORD_TERMS or isinstance(q, WordsPhrase) or (type(q) is wq.Phrase and q.slop == 1):
             return q.fieldname in self.fields and q.fieldname in self.schema
         return False
 
@@ -226,46 +225,56 @@ class _Leaf:
                 if self.scored:
                     score += np.where(part_mask, part_score, 0.0)
                 continue
+            words = _keyed_words(part)
+            # A phrase's stop words count where they are, not in its score (unless it has no other).
+            scored = [(key, text) for key, text in words if not text.startswith(STOP_MARK)] or words
             if self.scored:  # the idf is the whole index's, also where this segment lacks the part
-                for key, text in _keyed_words(part):
+                for key, text in scored:
                     scores.note(key, part.fieldname, text)
-            words = self._words(part)
-            if words is None:
+            found = self._load(part.fieldname, words, scored)
+            if found is None:
                 continue
-            part_mask = self._presence(words) if type(part) is wq.Term else self._phrase_mask(part, words)
+            part_mask = self._presence(found[scored[0][0]]) if type(part) in WORD_TERMS else self._phrase_mask(part, words, found)
             mask |= part_mask
             if part.fieldname not in COMMENT_FIELDS:
                 main |= part_mask
             if self.scored:
-                for key, (_, ids, weights) in words:
+                for key, _ in scored:
+                    _, ids, weights = found[key]
                     scores.add(key, part.fieldname, ids, weights, part_mask, part.boost)
         if self.scored:
             score += scores.total()
         return mask, self._boost(score, q.boost), main
 
-    def _words(self, q):
-        """Return [(key, (btext, ids, weights))] of a Term's word or a phrase's indexed words
-        (key: the word's place in the phrase), or None when the segment lacks one of them."""
-        words = []
-        for key, text in _keyed_words(q):
-            found = self._postings(q.fieldname, text)
-            if found is None:
-                return None
-            words.append((key, found))
-        return words
-
-    def _postings(self, fieldname: str, text):
-        """Return (btext, docnums, weights) of a term in this segment, or None."""
+    def _load(self, fieldname: str, words, wanted) -> dict | None:
+        """Return {key: (btext, docnums, weights)} of the `wanted` words (the others' term bytes
+        only: a phrase needs their positions, not their postings), or None when the segment
+        lacks one of the words."""
         field = self.schema[fieldname]
-        try:
-            btext = field.to_bytes(text) if not isinstance(text, bytes) else text
-        except ValueError:
-            return None
-        if self.postings is not None:
-            found = self.postings.postings(fieldname, btext)
-            if found is None:
+        wanted_keys = {key for key, _ in wanted}
+        found = {}
+        for key, text in words:
+            try:
+                btext = field.to_bytes(text)
+            except ValueError:
                 return None
-            return btext, np.asarray(found[0], dtype=np.int64), found[1]
+            if key in wanted_keys:
+                postings = self._postings(fieldname, btext)
+                if postings is None:
+                    return None
+                found[key] = (btext, *postings)
+            elif (fieldname, btext) not in self.reader:
+                return None
+            else:
+                found[key] = (btext, None, None)
+        return found
+
+    def _postings(self, fieldname: str, btext: bytes):
+        """Return (docnums, weights) of a term in this segment, or None: from the recorded
+        arrays, or through Whoosh for a segment without them and for stop words (never recorded)."""
+        if self.postings is not None and not btext.startswith(STOP_BYTES):
+            found = self.postings.postings(fieldname, btext)
+            return None if found is None else (np.asarray(found[0], dtype=np.int64), found[1])
         try:
             matcher = self.reader.postings(fieldname, btext)
         except TermNotFound:
@@ -275,60 +284,55 @@ class _Leaf:
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return btext, np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
+            if len(ids) % CHECK_EVERY == 0:
+                self.deadline.check()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32)
 
-    def _presence(self, words) -> np.ndarray:
+    def _presence(self, found) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
-        mask[words[0][1][1]] = True
+        mask[found[1]] = True
         return mask
 
-    def _phrase_mask(self, q, words) -> np.ndarray:
-        """Documents holding the phrase: all its words, at their offsets, and its stop words."""
-        key = (type(q), q.fieldname, tuple(q.words), getattr(q, "offsets", None), getattr(q, "stops", None))
+    def _phrase_mask(self, q, words, found) -> np.ndarray:
+        """Documents holding the phrase: candidates that hold its words (but stop words, which
+        nearly every document holds), then their positions checked."""
+        key = (q.fieldname, tuple(q.words))
         if key in self.phrases:
             return self.phrases[key]
         mask = np.ones(self.size, dtype=bool)
-        for _, (_, ids, _) in words:
-            present = np.zeros(self.size, dtype=bool)
-            present[ids] = True
-            mask &= present
+        for btext, ids, _ in found.values():
+            if ids is not None:
+                present = np.zeros(self.size, dtype=bool)
+                present[ids] = True
+                mask &= present
         if self.deleted is not None:
             mask &= ~self.deleted
         candidates = np.flatnonzero(mask)
         if len(candidates):
             offsets = [offset for offset, _ in words]
-            starts = self._phrase_starts(q.fieldname, [w[0] for _, w in words], offsets, candidates)
-            stops = getattr(q, "stops", ())
-            kept = [doc for doc, found in zip(candidates.tolist(), starts) if found
-                    and (not stops or self._stops_hold(q.fieldname, doc, found, stops))]
+            held = self._phrase_found(q.fieldname, [found[k][0] for k, _ in words], offsets, candidates)
             mask[:] = False
-            mask[kept] = True
+            mask[candidates[np.array(held, dtype=bool)]] = True
         self.phrases[key] = mask
         return mask
 
-    def _phrase_starts(self, fieldname: str, btexts: list[bytes], offsets: list[int], candidates: np.ndarray) -> list[set]:
-        """Return, per candidate, the positions where the phrase can start: where each word
-        sits at its offset from there."""
+    def _phrase_found(self, fieldname: str, btexts: list[bytes], offsets: list[int], candidates: np.ndarray) -> list[bool]:
+        """Return, per candidate, whether each word sits at its offset from one start (rarer
+        words first: the sets of starts shrink sooner; the last word only tested against them)."""
         fmt = self.schema[fieldname].format
-        positions = [positions_in(self.reader, fieldname, btext, candidates, fmt, self.deadline) for btext in btexts]
-        out = []
-        for i in range(len(candidates)):
-            starts = {p - offsets[0] for p in positions[0][i]}
-            for k in range(1, len(btexts)):
-                if not starts:
-                    break
-                starts &= {p - offsets[k] for p in positions[k][i]}
-            out.append(starts)
-        return out
-
-    def _stops_hold(self, fieldname: str, doc: int, starts: set, stops) -> bool:
-        """Whether, at one of `starts`, the document's text has the phrase's stop words in their
-        places (the index holds no stop words; positions count every word of the text)."""
-        words = self.schema[fieldname].analyzer.word_regex().findall(stored_text(self.reader.stored_fields(doc), fieldname))
-        for start in sorted(starts):
-            if all(0 <= start + at < len(words) and fold_word(words[start + at]) == word for at, word in stops):
-                return True
-        return False
+        words = sorted(zip(btexts, offsets), key=lambda w: w[0].startswith(STOP_BYTES))
+        starts: list[set] = []
+        for k, (btext, offset) in enumerate(words):
+            positions = positions_in(self.reader, fieldname, btext, candidates, fmt, self.deadline)
+            if k == 0:
+                starts = [{p - offset for p in found} if offset else set(found) for found in positions]
+            elif k < len(words) - 1:
+                for at, found in zip(starts, positions):
+                    if at:
+                        at &= {p - offset for p in found}
+            else:
+                return [bool(at) and not at.isdisjoint([p - offset for p in found]) for at, found in zip(starts, positions)]
+        return [bool(at) for at in starts]
 
     def whoosh(self, q):
         """Evaluate a node with Whoosh's own matcher (what this module does not do itself)."""
@@ -356,10 +360,8 @@ class _Leaf:
 
 
 def _keyed_words(q) -> list[tuple[int, str]]:
-    """The indexed words of a Term or phrase with their places in the phrase."""
-    if type(q) is wq.Term:
-        return [(0, q.text)]
-    return list(zip(q.offsets if isinstance(q, WordsPhrase) else range(len(q.words)), q.words))
+    """The words of a Term or phrase with their places in the phrase."""
+    return [(0, q.text)] if type(q) in WORD_TERMS else list(enumerate(q.words))
 
 
 def _walk(q):

@@ -5,14 +5,13 @@ How a query is read (the README's query-syntax table says the same to users):
 - A bare word is looked up in every field of the scope, as one `FieldsWord` (scored as one word
   over the fields, BM25F). A word that is a stop word in a field's analyzer ("the", "of", "us")
   adds no requirement in that field, so it adds none to the word: it is left out of matching and
-  scoring. A query of stop words only ("The Who", "it") searches them where they are indexed:
-  titles and authors.
+  scoring. A query of stop words only ("to be or not to be", "it") searches them as words.
 - A stop word written in capitals ("US", "IT", "U.S.") is an acronym and searched as a word.
 - A phrase keeps its stop words: "war in Ukraine" matches those three words in a row, not
-  "war on Ukraine" (the index leaves a position gap for each stop word; the stop word itself is
-  checked in the document's text, see search.matching). A word the analyzer splits
-  ("Nagorno-Karabakh") is a phrase too.
-"""
+  "war on Ukraine" (the index holds stop words, marked, with their positions). A word the
+  analyzer splits ("Nagorno-Karabakh") is a phrase too.
+- A query of six words or more needs a third of them; a query of words (no operators) that finds
+  nothing is relaxed to the documents with the most of them (search.matching.match_relaxing)."""
 
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldPlugin, PhrasePlugin, QueryParser, syntax
 from whoosh.qparser.common import attach
 
-from search.analysis import StemmingTokenizer
+from search.analysis import STOP_MARK, StemmingTokenizer
 from search.config import Settings
 from search.errors import BadQuery
 from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES, actor_term_table
@@ -49,57 +48,26 @@ class FieldsWord(wq.Or):
 
 
 class WordsPhrase(wq.Phrase):
-    """A phrase as typed, stop words included: the indexed words at their offsets in the phrase,
-    and the stop words (offset, folded word), which the index does not hold, checked in the text.
-
-    `words` holds only the indexed words, so code that reads a Whoosh Phrase's words still works.
-    """
-
-    def __init__(self, fieldname, words, offsets, stops=(), shown=(), boost=1.0, char_ranges=None):
-        super().__init__(fieldname, list(words), slop=1, boost=boost, char_ranges=char_ranges)
-        self.offsets = tuple(offsets)
-        self.stops = tuple(stops)
-        self.shown = tuple(shown)
-
-    @property
-    def size(self) -> int:
-        """The number of words in the phrase, stop words included."""
-        return max([*self.offsets, *(o for o, _ in self.stops)]) + 1
-
-    def pattern(self) -> tuple[tuple[str, bool], ...]:
-        """Every word of the phrase in order, as (text, is_stop_word)."""
-        slots: list[tuple[str, bool]] = [("", True)] * self.size
-        for offset, word in zip(self.offsets, self.words):
-            slots[offset] = (word, False)
-        for offset, word in self.stops:
-            slots[offset] = (word, True)
-        return tuple(slots)
-
-    def __eq__(self, other):
-        return (type(other) is type(self) and super().__eq__(other)
-                and (self.offsets, self.stops) == (other.offsets, other.stops))
-
-    def __hash__(self):
-        return super().__hash__() ^ hash((self.offsets, self.stops))
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.fieldname!r}, {self.shown!r}, boost={self.boost:g})"
+    """A phrase as typed: its words in a row, stop words included (indexed under STOP_MARK);
+    shown without the marks."""
 
     def __unicode__(self):
-        return f'{self.fieldname}:"{" ".join(self.shown)}"'
+        words = " ".join(w[len(STOP_MARK):] if w.startswith(STOP_MARK) else w for w in self.words)
+        return f'{self.fieldname}:"{words}"'
 
     __str__ = __unicode__
 
-    def normalize(self):
-        return self
 
-    def with_boost(self, boost):
-        return type(self)(self.fieldname, self.words, self.offsets, self.stops, self.shown, boost, self.char_ranges)
+class StopTerm(wq.Term):
+    """A stop word searched as a word (in a query of stop words only); shown without its mark."""
 
-    def matcher(self, searcher, context=None):
-        if not self.stops and self.offsets == tuple(range(len(self.words))):
-            return wq.Phrase(self.fieldname, self.words, boost=self.boost).matcher(searcher, context)
-        raise NotImplementedError("a phrase with stop words is matched by search.matching")
+    def __unicode__(self):
+        return f"{self.fieldname}:{self.text[len(STOP_MARK):] if self.text.startswith(STOP_MARK) else self.text}"
+
+    __str__ = __unicode__
+
+
+WORD_TERMS = (wq.Term, StopTerm)  # the exact types matching scores as words (not Whoosh's subclasses)
 
 
 class AtLeast(wq.Or):
@@ -115,8 +83,9 @@ class AtLeast(wq.Or):
 
 
 class StopWord(wq.Query):
-    """A word the field's analyzer treats as a stop word; `indexed` if the field holds it anyway
-    (titles do). It never reaches matching: `_simplify` drops it or turns it into a Term."""
+    """A word the field's analyzer treats as a stop word; `indexed` if the index holds it (marked,
+    from version 2 of the analyzer). It never reaches matching: `_simplify` drops it or, in a
+    query of stop words only, turns it into a StopTerm."""
 
     def __init__(self, fieldname: str, text: str, indexed: bool, boost: float = 1.0):
         self.fieldname, self.text, self.indexed, self.boost = fieldname, text, indexed, boost
@@ -149,22 +118,17 @@ class _WordGroup(syntax.GroupNode):
 
 def _phrase(fieldname: str, tokens: list, analyzer: StemmingTokenizer, boost: float = 1.0, slop: int = 1) -> wq.Query:
     """Return the query for the tokens of a phrase (or of a word the analyzer splits) in one field."""
-    kept = [t for t in tokens if not t.stopped]
-    if not analyzer.counts_every_word:  # an index built before stop words took positions
-        words = [t.text for t in tokens if not t.stopped]
-        return wq.Phrase(fieldname, words, slop=slop, boost=boost) if len(words) > 1 else (
-            wq.Term(fieldname, words[0], boost=boost) if words else wq.NullQuery)
-    if not kept:
-        return wq.NullQuery  # only stop words, which this field does not index
-    base = tokens[0].pos
-    words, offsets = [t.text for t in kept], [t.pos - base for t in kept]
-    stops = [(t.pos - base, t.text) for t in tokens if t.stopped]
-    if len(words) == 1 and not stops:
-        return wq.Term(fieldname, words[0], boost=boost)
-    if slop > 1:  # a sloppy phrase ("a b"~3) is a proximity search: its stop words do not count
-        return wq.Phrase(fieldname, words, slop=slop, boost=boost)
-    chars = [(t.startchar, t.endchar) for t in kept]
-    return WordsPhrase(fieldname, words, offsets, stops, [t.text for t in tokens], boost, chars)
+    if not analyzer.indexes_stop_words or slop > 1:
+        # An index built before stop words were indexed; or a sloppy phrase ("a b"~3), which is a
+        # proximity search: its stop words do not count.
+        words = [t.text for t in tokens if not t.stop_word]
+        if len(words) > 1:
+            return wq.Phrase(fieldname, words, slop=slop, boost=boost)
+        return wq.Term(fieldname, words[0], boost=boost) if words else wq.NullQuery
+    if len(tokens) == 1:
+        return wq.Term(fieldname, tokens[0].text, boost=boost)
+    chars = [(t.startchar, t.endchar) for t in tokens]
+    return WordsPhrase(fieldname, [t.text for t in tokens], boost=boost, char_ranges=chars)
 
 
 def _tokens(analyzer, text: str) -> list:
@@ -212,18 +176,18 @@ class _Parser(QueryParser):
         if len(tokens) > 1:
             return _phrase(fieldname, tokens, analyzer, boost)
         token = tokens[0]
-        if getattr(token, "stop_word", token.stopped):
+        if token.stop_word:
             return StopWord(fieldname, token.text, indexed=not token.stopped, boost=boost)
         return wq.Term(fieldname, token.text, boost=boost)
 
 
 def _simplify(q: wq.Query, stop_only: bool) -> wq.Query:
     """Return the query with stop words resolved: DROPPED where they add no requirement (or, for
-    a query of stop words only, Terms in the fields that index them), groups left with one part
+    a query of stop words only, StopTerms where the index holds them), groups left with one part
     unwrapped, nested groups of one kind merged, NullQuery parts removed."""
     if isinstance(q, StopWord):
         if stop_only:
-            return wq.Term(q.fieldname, q.text, boost=q.boost) if q.indexed else wq.NullQuery
+            return StopTerm(q.fieldname, q.text, boost=q.boost) if q.indexed else wq.NullQuery
         return DROPPED
     if isinstance(q, FieldsWord):
         parts = [_simplify(s, stop_only) for s in q.subqueries]
@@ -316,8 +280,9 @@ def parse_query(q: str, scope: str, schema, settings: Settings, actor_terms: dic
     if parsed is DROPPED:
         parsed = _simplify(raw, stop_only=True)
     if parsed is wq.NullQuery or parsed is DROPPED:
-        raise BadQuery("query has no searchable words",
-                       hint="stop words like 'the' alone are searched only in titles and authors")
+        stop_words = any(isinstance(node, StopWord) for node in _walk(raw))
+        raise BadQuery("query has no searchable words", hint="this index was built without stop words like 'the': "
+                       "rebuild it (mosaic index --rebuild) to search them" if stop_words else "write at least one word")
     parsed = _resolve_actor_terms(parsed, actor_terms if actor_terms is not None else actor_term_table(settings))
     _check_cost(parsed)
     if _plain_words(parsed) and not OPERATORS & set(q.replace("(", " ").replace(")", " ").split()):

@@ -4,7 +4,8 @@ Whoosh keeps each term's postings in zlib-compressed pickled blocks of 128, posi
 so reading a common term's document numbers means decompressing and unpickling its positions
 too (about 80 µs a block: 65 ms for a term in every one of 100k documents), and its matchers
 then step through them one Python call at a time. Most searches need only which documents hold
-a term and how often. Those are written once more, at commit, as two arrays per segment:
+a term and how often. Those are written once more, at commit, as two arrays per segment (stop
+words, indexed for phrases only, left out):
 
     MAIN_<segment>-tfp.ids      uint32 document numbers (segment-local), term after term
     MAIN_<segment>-tfp.weights  float32 weights (term frequency times field boost), aligned
@@ -33,7 +34,10 @@ from whoosh.codec.whoosh3 import W3FieldWriter, W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 
+from search.analysis import STOP_MARK
+
 SUFFIX_IDS, SUFFIX_WEIGHTS, SUFFIX_TERMS = "-tfp.ids", "-tfp.weights", "-tfp.terms"
+STOP_BYTES = STOP_MARK.encode("utf-8")
 FLUSH_POSTINGS = 1 << 20  # postings buffered before they are appended to the files
 
 
@@ -52,6 +56,7 @@ class PostingsRecorder:
         self.written = 0  # postings already in the files
         self.field: str | None = None
         self.term_start = 0
+        self.skipping = False  # the term being written is not recorded
         self._ids_file = open(self.prefix + SUFFIX_IDS, "wb")
         self._weights_file = open(self.prefix + SUFFIX_WEIGHTS, "wb")
 
@@ -90,7 +95,8 @@ class PostingsRecorder:
                 write_block = postwriter._write_block
 
                 def hooked_write_block(last=False):
-                    self.add_block(postwriter._ids, postwriter._weights)
+                    if not self.skipping:
+                        self.add_block(postwriter._ids, postwriter._weights)
                     write_block(last)
 
                 postwriter._write_block = hooked_write_block
@@ -98,10 +104,12 @@ class PostingsRecorder:
         def hooked_start_term(btext):
             start_term(btext)
             self.term_start = self.count
+            # Stop words are indexed for phrases only: no query asks the arrays for them.
+            self.skipping = btext.startswith(STOP_BYTES)
 
         def hooked_finish_term():
             finish_term()
-            if self.field is not None:
+            if self.field is not None and not self.skipping:
                 self.terms[self.field][fieldwriter._btext] = (self.term_start, self.count - self.term_start)
 
         fieldwriter.start_field = hooked_start_field
@@ -226,10 +234,12 @@ def positions_in(reader, fieldname: str, btext: bytes, candidates: np.ndarray, f
         ids, values = raw._ids, raw._values
         index = {doc: i for i, doc in enumerate(ids)}
         last = ids[-1]
+        here = []
         while at < len(wanted) and wanted[at] <= last:
-            i = index.get(wanted[at])
-            out.append(_decode_positions(values[i]) if i is not None else [])
+            here.append(index.get(wanted[at]))
             at += 1
+        decoded = iter(_decode_block([values[i] for i in here if i is not None]))
+        out.extend(next(decoded) if i is not None else [] for i in here)
         raw._next_block()
         blocks += 1
         if blocks % 256 == 0:
@@ -238,10 +248,19 @@ def positions_in(reader, fieldname: str, btext: bytes, candidates: np.ndarray, f
     return out
 
 
-def _decode_positions(value: bytes) -> list[int]:
-    """Whoosh's Positions.decode_positions (a length, then the pickled gaps without the pickle's
-    final STOP byte), with the running sum taken in C."""
-    return list(accumulate(pickle.loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")))
+def _decode_block(values: list[bytes]) -> list[list[int]]:
+    """Whoosh's Positions.decode_positions of several postings' values, in one unpickling.
+
+    A value is a length, then a protocol-2 pickle of the list of gaps (its final STOP byte
+    sometimes cut off). Without their headers and STOPs the pickles are instructions that each
+    leave one list on the stack; between a MARK and a LIST they make one list of all of them,
+    so C unpickles a block's candidates at once (a Python call per posting was most of a
+    phrase's time). The running sums are taken in C too.
+    """
+    if not values:
+        return []
+    body = b"".join(v[_INT_SIZE + 2 : -1] if v.endswith(b".") else v[_INT_SIZE + 2 :] for v in values)
+    return [list(accumulate(gaps)) for gaps in pickle.loads(b"\x80\x02(" + body + b"l.")]
 
 
 def _positions_by_matcher(matcher, candidates: np.ndarray) -> list[list[int]]:

@@ -7,8 +7,8 @@ and adds the fields' scores (a word in title and body counts about twice), divid
 every document (so a field most documents lack looks short) and uses idf = log(N/(df+1)) + 1. Ours
 is BM25F proper (search.ranking), so the reference below computes it per document, independently of
 the arrays, from Whoosh's matchers (which documents, which weights) and readers (field lengths).
-Phrases with stop words, which Whoosh cannot match (its index has no stop words), are checked
-against the documents' stored text.
+The index holds stop words (marked, for phrases), so Whoosh's phrase matcher checks phrases with
+stop words too.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ import pytest
 from whoosh import query as wq
 from whoosh.reading import TermNotFound
 
-from search.analysis import fold_word
+from search.analysis import STOP_MARK
 from search.config import Settings
 from search.indexer import build_index, current_generation, open_index
 from search.matching import COMMENT_FIELDS, match_all
-from search.parsing import FieldsWord, WordsPhrase, parse_query
+from search.parsing import WORD_TERMS, FieldsWord, parse_query
 from search.postings import SUFFIX_TERMS
 from search.ranking import B, BELOW_MAIN, K1
 from search.readers import preload_field_lengths
-from search.schema import FIELD_WEIGHTS, stored_text
+from search.schema import FIELD_WEIGHTS
 from tests.conftest import FIXTURES, SEEDS
 
 QUERIES = [
@@ -85,24 +85,13 @@ class Reference:
         return matcher.weight() if matcher.is_active() and matcher.id() == doc else 0.0
 
     def phrase_docs(self, q: wq.Phrase) -> set[int]:
-        if not isinstance(q, WordsPhrase) or not q.stops:
-            return whoosh_matches(self.searcher, wq.Phrase(q.fieldname, q.words))
-        analyzer = self.searcher.schema[q.fieldname].analyzer
-        pattern = q.pattern()
-        found = set()
-        for doc in live_docs(self.searcher):
-            words, terms = analyzer.terms_of(stored_text(self.searcher.stored_fields(doc), q.fieldname))
-            for start in range(len(words) - len(pattern) + 1):
-                if all((fold_word(words[start + k]) if stop else terms[start + k]) == word
-                       for k, (word, stop) in enumerate(pattern)):
-                    found.add(doc)
-                    break
-        return found
+        """Where the phrase is, by Whoosh's phrase matcher (which knows nothing of stop words)."""
+        return whoosh_matches(self.searcher, wq.Phrase(q.fieldname, q.words))
 
     def evaluate(self, q) -> dict[int, tuple[float, bool]]:
         """doc → (score, matches without comments)."""
         parts = q.subqueries if isinstance(q, FieldsWord) else [q]
-        if isinstance(q, FieldsWord) or type(q) is wq.Term or isinstance(q, wq.Phrase):
+        if isinstance(q, FieldsWord) or type(q) in WORD_TERMS or isinstance(q, wq.Phrase):
             return self.fields_word(q, parts)
         if type(q) is wq.And:
             results = [self.evaluate(s.query) if isinstance(s, wq.Not) else self.evaluate(s) for s in q.subqueries]
@@ -144,7 +133,7 @@ class Reference:
         """BM25F: per word of the query (its place in a phrase), the weighted, length-normalised
         frequencies of the fields where the part matched, saturated once, times Lucene's idf;
         parts that are not words or phrases (wildcards) scored on their own and added."""
-        others = [p for p in parts if not (type(p) is wq.Term or isinstance(p, wq.Phrase))]
+        others = [p for p in parts if not (type(p) in WORD_TERMS or isinstance(p, wq.Phrase))]
         parts = [p for p in parts if p not in others]
         out = self.evaluate(wq.Or(others)) if others else {}
         for doc, (score, main) in self.bm25f(q, parts).items():
@@ -161,20 +150,27 @@ class Reference:
             for part, docs in zip(parts, matched):
                 if doc not in docs:
                     continue
-                words = [(0, part.text)] if type(part) is wq.Term else list(zip(getattr(part, "offsets", range(99)), part.words))
+                words = self.scored_words(part)
                 field = self.searcher.schema[part.fieldname]
                 norm = (1 - B) + B * self.searcher.doc_field_length(doc, part.fieldname, 0) / self.average(part.fieldname)
                 for key, text in words:
                     tf = self.weight(part.fieldname, text, doc) / field.format.field_boost
                     frequency[key] = frequency.get(key, 0.0) + FIELD_WEIGHTS.get(part.fieldname, 1.0) * part.boost * tf / norm
             for part in parts:
-                words = [(0, part.text)] if type(part) is wq.Term else list(zip(getattr(part, "offsets", range(99)), part.words))
-                for key, text in words:
+                for key, text in self.scored_words(part):
                     df[key] = max(df.get(key, 0), self.searcher.doc_frequency(part.fieldname, text))
             score = sum(math.log(1 + (self.n - df[k] + 0.5) / (df[k] + 0.5)) * f * (K1 + 1) / (f + K1) for k, f in frequency.items())
             main = any(doc in docs and p.fieldname not in COMMENT_FIELDS for p, docs in zip(parts, matched))
             out[doc] = (score * q.boost, main)
         return out
+
+
+    @staticmethod
+    def scored_words(part) -> list[tuple[int, str]]:
+        """A part's words by their place in it; a phrase's stop words count only where it has
+        no other words."""
+        words = [(0, part.text)] if type(part) in WORD_TERMS else list(enumerate(part.words))
+        return [(k, w) for k, w in words if not w.startswith(STOP_MARK)] or words
 
 
 def reference_scores(searcher, parsed) -> dict[int, float]:
@@ -199,9 +195,7 @@ def assert_same_matches(index_dir) -> int:
         for q in QUERIES:
             parsed = parse_query(q, "all", ix.schema, Settings())
             expected = reference_scores(searcher, parsed)
-            stop_phrases = any(isinstance(n, WordsPhrase) and n.stops for n in _walk(parsed))
-            if not stop_phrases:
-                assert sorted(whoosh_matches(searcher, parsed)) == sorted(expected), q
+            assert sorted(whoosh_matches(searcher, parsed)) == sorted(expected), q
             for scored in (True, False):
                 docs, scores = match_all(searcher, parsed, 30.0, scored, generation)
                 assert docs.tolist() == sorted(expected), q
@@ -209,12 +203,6 @@ def assert_same_matches(index_dir) -> int:
                     assert scores.tolist() == pytest.approx([expected[d] for d in docs.tolist()], rel=1e-9), q
                 matched += len(docs)
     return matched
-
-
-def _walk(q):
-    yield q
-    for child in q.children():
-        yield from _walk(child)
 
 
 @pytest.fixture(scope="module")

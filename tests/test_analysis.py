@@ -1,0 +1,68 @@
+"""The text analyzer: which term each word becomes, where it sits, and the fast path the index
+build takes giving what Whoosh's own token loop gives."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from whoosh.formats import Positions
+
+from search.analysis import STOP_MARK, StemmingTokenizer, text_analyzer
+from search.schema import build_schema
+
+
+@pytest.mark.parametrize(
+    "word, term",
+    [
+        ("sanctions", "sanction"),  # stemmed
+        ("Erdoğan", "erdogan"),  # accents folded
+        ("Russia's", "russia"),  # one word through the apostrophe
+        ("the", STOP_MARK + "the"),  # stop words are indexed, marked
+        ("The", STOP_MARK + "the"),
+        ("us", STOP_MARK + "us"),
+        ("US", "us"),  # a stop word in capitals is an acronym: a word
+        ("U.S.", "us"),  # with full stops, the same acronym
+        ("IT", "it"),
+        ("It", STOP_MARK + "it"),  # a capital at a sentence's start does not make an acronym
+        ("a", STOP_MARK + "a"),
+        ("5", STOP_MARK + "5"),  # single characters are stop words
+        ("WHO", "who"),  # "who" is no stop word: WHO and who are one word
+    ],
+)
+def test_word_to_term(word, term):
+    assert text_analyzer().term(word) == term
+
+
+def test_every_word_takes_a_position_and_stop_words_only_when_asked():
+    analyzer = text_analyzer()
+    text = "The war in Ukraine and the U.S. economy"
+    indexed = [(t.text, t.pos) for t in analyzer(text, positions=True, mode="index", stop_words=True)]
+    assert indexed == [("~the", 0), ("war", 1), ("~in", 2), ("ukrain", 3), ("~and", 4), ("~the", 5), ("us", 6), ("economi", 7)]
+    # Whoosh's own callers (key terms, highlighters) never see stop words.
+    assert [(t.text, t.pos) for t in analyzer(text, positions=True)] == [("war", 1), ("ukrain", 3), ("us", 6), ("economi", 7)]
+
+
+def test_an_index_built_before_version_2_keeps_its_analysis():
+    old = StemmingTokenizer()
+    old.__setstate__({"max_cache": 10})  # as unpickled from such an index's schema
+    assert not old.indexes_stop_words
+    tokens = [(t.text, t.pos) for t in old("The war in Ukraine", positions=True, mode="index", stop_words=True)]
+    assert tokens == [("war", 0), ("ukrain", 1)]
+    assert pickle.loads(pickle.dumps(text_analyzer())).indexes_stop_words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Bank of England raised rates; the U.S. Federal Reserve did not. IT firms told us it was so.",
+        "Erdoğan's party won 52% of the vote in the second round, and the lira fell 5 per cent.",
+        "",
+        "a a a the the of",
+    ],
+)
+def test_fast_postings_equal_whooshs_token_loop(text):
+    field = build_schema()["body"]
+    fast = field.format.word_values(text, field.analyzer, mode="index", stop_words=True)
+    whoosh = Positions.word_values(field.format, text, field.analyzer, mode="index", stop_words=True)
+    assert sorted(fast) == sorted(whoosh)
