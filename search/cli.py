@@ -12,6 +12,7 @@ import click
 
 from search.config import Settings
 from search.errors import SearchError
+from search.filters import FACETS, FILTERS
 
 
 PROGRESS_EVERY = 200
@@ -101,16 +102,20 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
 
 
 def search_options(command):
-    """The options `query` and `export` share: the same filters as the UI and the API."""
+    """The options `query` and `export` share: the same filters as the UI and the API, from
+    search.filters.FILTERS."""
+    filters = []
+    for f in FILTERS:
+        name = f.field
+        if f.kind == "values":
+            filters.append(click.option(f.option, name, multiple=True, help=f.help + " Repeatable."))
+        elif f.kind == "date":
+            filters.append(click.option(f.option, name, help=f.help))
+        else:
+            filters.append(click.option(f.option, name, is_flag=True, help=f.help))
     for option in reversed([
         click.argument("text", default=""),
-        click.option("--outlet", multiple=True, help="Only this outlet (repeatable: any of them)."),
-        click.option("--actor", multiple=True, help="Only articles about this actor (repeatable: any of them)."),
-        click.option("--not-outlet", multiple=True, help="Leave out this outlet (repeatable)."),
-        click.option("--not-actor", multiple=True, help="Leave out articles about this actor (repeatable)."),
-        click.option("--from", "date_from", help="From date: YYYY, YYYY-MM or YYYY-MM-DD."),
-        click.option("--to", "date_to", help="To date: YYYY, YYYY-MM or YYYY-MM-DD."),
-        click.option("--undated", is_flag=True, help="Only articles without a date."),
+        *filters,
         click.option("--in", "scope", default="all", show_default=True, help="Search in: all, body, comments, title."),
         click.option("--sort", default="relevance", show_default=True, help="relevance, newest or oldest."),
         click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path)),
@@ -120,13 +125,10 @@ def search_options(command):
 
 
 def _request(options: dict, page: int = 1, per_page: int = 10):
-    from search.query import SearchRequest
+    from search.request import SearchRequest
 
-    return SearchRequest(
-        q=options["text"], scope=options["scope"], outlets=options["outlet"], actors=options["actor"],
-        not_outlets=options["not_outlet"], not_actors=options["not_actor"], date_from=options["date_from"],
-        date_to=options["date_to"], undated=options["undated"], sort=options["sort"], page=page, per_page=per_page,
-    )
+    return SearchRequest(q=options["text"], scope=options["scope"], sort=options["sort"], page=page, per_page=per_page,
+                         **{f.field: options[f.field] for f in FILTERS})
 
 
 @main.command()
@@ -156,7 +158,7 @@ def query(page: int, per_page: int, as_json: bool, **options) -> None:
         for snippet in hit["snippets"]:
             plain = snippet["html"].replace("<mark>", "[").replace("</mark>", "]")
             click.echo(f"   {snippet['field']}: {html.unescape(plain)}")
-    for name in ("outlet", "actor", "date"):
+    for name in (*FACETS, "date"):
         values = ", ".join(f"{f['value']} ({f['count']})" for f in data["facets"][name][:10])
         click.echo(f"\n{name}: {values or '-'}")
     if data["key_terms"]:
@@ -170,10 +172,10 @@ def query(page: int, per_page: int, as_json: bool, **options) -> None:
 def export(fmt: str, output: Path | None, **options) -> None:
     """Export every result of a search (all pages) as CSV or JSONL, with the query recorded."""
     from search.export import iter_export
-    from search.query import SearchEngine
+    from search.query import engine_for
 
     settings = Settings.from_env(index_dir=options["index_dir"])
-    engine = SearchEngine(settings.index_dir, settings)
+    engine = engine_for(settings)
     try:
         chunks = iter_export(engine, _request(options, per_page=settings.per_page), fmt)
         first = next(chunks)
@@ -197,20 +199,26 @@ def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
     """Serve the web UI and JSON API with waitress (builds the index from seeds/ if there is none)."""
     import waitress
 
-    from search.indexer import build_index, current_generation
+    from search.errors import IndexMissing, IndexOutdated
+    from search.indexer import build_index
+    from search.query import engine_for
     from webui import create_app
 
     settings = Settings.from_env(index_dir=index_dir, host=host, port=port)
-    if current_generation(settings.index_dir) is None:
+    try:
+        status = engine_for(settings).status()
+    except IndexOutdated as exc:
+        _fail(exc)
+    except IndexMissing:
+        status = None
+    if status is None:
         click.echo(f"no index in {settings.index_dir}; building it from {settings.seeds_dir} …")
         try:
             click.echo(build_index([settings.seeds_dir], settings.index_dir, settings).summary())
         except SearchError as exc:
             _fail(exc)
     app = create_app({"SETTINGS": settings})
-    with app.app_context():
-        from webui.engine import engine
-
-        engine().warm()  # the first visitor should not wait for the facet table and gazetteer
-    click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  (Ctrl+C stops)")
+    engine_for(settings).warm()  # the first visitor should not wait for the facet table and gazetteer
+    status = engine_for(settings).status()
+    click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  ({status['engine']}: {status['articles']} articles in {status['index']}; Ctrl+C stops)")
     waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="mosaic")

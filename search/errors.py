@@ -24,6 +24,12 @@ class IndexMissing(SearchError):
     code = "index_missing"
 
 
+class IndexOutdated(IndexMissing):
+    """The index was built by a Mosaic whose files mean something else; it must be rebuilt."""
+
+    code = "index_outdated"
+
+
 class BadQuery(SearchError):
     """A query or search parameter the user gave is malformed."""
 

@@ -8,10 +8,11 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
-from search.query import SearchEngine, SearchRequest
+from search.engine import Engine
+from search.request import SearchRequest
 
 FORMATS = ("csv", "jsonl")
-CSV_COLUMNS = ("id", "title", "author", "outlet", "date", "url", "actors", "tags", "score", "comments", "body")
+CSV_COLUMNS = ("id", "title", "author", "authors", "outlet", "date", "url", "actors", "tags", "score", "comments", "body")
 
 
 def export_header(request: SearchRequest) -> dict:
@@ -21,15 +22,21 @@ def export_header(request: SearchRequest) -> dict:
         "query": request.q,
         "in": request.scope,
         "sort": request.sort,
-        "filters": {
-            "outlet": list(request.outlets), "-outlet": list(request.not_outlets),
-            "actor": list(request.actors), "-actor": list(request.not_actors),
-            "from": request.date_from, "to": request.date_to, "undated": request.undated,
-        },
+        "filters": request.filter_values(),
     }
 
 
-def iter_export(engine: SearchEngine, request: SearchRequest, fmt: str) -> Iterator[str]:
+# Characters that JSON allows raw in strings but that line-splitting tools (Python's
+# str.splitlines, JavaScript) take for line ends: escaped, so one record stays one line.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def json_line(record: dict) -> str:
+    """Return one JSONL line: UTF-8 text, every line-breaking character escaped."""
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+
+
+def iter_export(engine: Engine, request: SearchRequest, fmt: str) -> Iterator[str]:
     """Yield the export file in chunks: a header recording the search, then one row per hit.
 
     CSV starts with '#' comment lines (pandas: comment="#"); JSONL starts with one
@@ -39,11 +46,11 @@ def iter_export(engine: SearchEngine, request: SearchRequest, fmt: str) -> Itera
     first = next(rows, None)  # runs the search now, so a bad query fails before any output
     header = export_header(request)
     if fmt == "jsonl":
-        yield json.dumps({"export": header}, ensure_ascii=False) + "\n"
+        yield json_line({"export": header})
         for row in ([first] if first else []):
-            yield json.dumps(row, ensure_ascii=False) + "\n"
+            yield json_line(row)
         for row in rows:
-            yield json.dumps(row, ensure_ascii=False) + "\n"
+            yield json_line(row)
         return
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -114,3 +114,12 @@ def copy_seeds(tmp_path) -> Path:
     target = tmp_path / "seeds"
     shutil.copytree(SEEDS, target)
     return target
+
+
+def engine_at(index_dir: Path, settings: Settings | None = None):
+    """Return a Whoosh engine over the index in `index_dir` (other settings as given)."""
+    from dataclasses import replace
+
+    from search.store.whoosh import WhooshEngine
+
+    return WhooshEngine(replace(settings or Settings(), index_dir=Path(index_dir)))

@@ -26,7 +26,8 @@ def _respond(status: int, code: str, message: str, hint: str = ""):
 def register(app) -> None:
     @app.errorhandler(SearchError)
     def search_error(exc: SearchError):
-        return _respond(STATUS.get(type(exc), 500), exc.code, exc.message, exc.hint)
+        status = next((STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS), 500)
+        return _respond(status, exc.code, exc.message, exc.hint)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -8,7 +8,9 @@ from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from search.errors import BadQuery, IndexMissing
-from search.query import SCOPES, SORTS
+from search.filters import FACETS
+from search.request import SORTS
+from search.schema import SCOPES
 from webui.engine import engine, settings
 from webui.params import request_from_args
 from webui.views import actor_panel, decorate_result
@@ -33,7 +35,7 @@ def search_page():
     if len(search_request.actors) == 1:
         data["actor_panel"] = actor_panel(engine(), search_request, search_request.actors[0], settings())
     return render_template("search.html", data=data, q=search_request.q, scopes=SCOPES, sorts=SORTS,
-                           facet_size=settings().facet_size)
+                           facet_size=settings().facet_size, facets=[(f.name, f.label) for f in FACETS.values()])
 
 
 @bp.get("/articles/<article_id>")
