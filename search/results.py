@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from search.filters import UNDATED
+from search.filters import FACETS, UNDATED
 from search.request import SearchRequest
 
 
@@ -123,3 +123,25 @@ class SearchResult:
             "key_terms": [asdict(t) for t in self.key_terms],
             "engine": self.engine,
         }
+
+
+def facet_values(counts, request: SearchRequest) -> dict[str, list[FacetValue]]:
+    """Return each facet's values, most frequent first, with what the request selects; dates
+    newest first with the undated bucket last."""
+
+    def entries(counter, selected: tuple[str, ...], excluded: tuple[str, ...]):
+        values = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+        shown = {v for v, _ in values}
+        out = [FacetValue(v, n, v in selected, v in excluded) for v, n in values]
+        # A selected or excluded value with no hits left still shows, so it can be undone.
+        out += [FacetValue(v, 0, True, False) for v in selected if v not in shown]
+        out += [FacetValue(v, 0, False, True) for v in excluded if v not in shown]
+        return out
+
+    facets = {name: entries(counts[name], request.selected(name), request.excluded(name)) for name in FACETS}
+    dates = [FacetValue(value, n, request.date_from == value and request.date_to == value)
+             for value, n in sorted((kv for kv in counts["date"].items() if kv[0] != UNDATED), reverse=True)]
+    if counts["date"].get(UNDATED):
+        dates.append(FacetValue(UNDATED, counts["date"][UNDATED], request.undated))
+    facets["date"] = dates
+    return facets

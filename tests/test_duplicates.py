@@ -61,7 +61,6 @@ def test_collapse_can_be_turned_off(engine):
 def test_updated_clusters_equal_a_rebuild(tmp_path, monkeypatch, max_segments):
     """An update re-clusters only new documents and broken clusters (documents renumbered by a
     merge of small segments count as new); the result is what a full rebuild computes."""
-    import search.indexer as indexer
     import search.store.whoosh.writer as whoosh_writer
 
     monkeypatch.setattr(whoosh_writer, "MAX_SEGMENTS", max_segments)
@@ -98,7 +97,6 @@ def test_updated_clusters_equal_a_rebuild(tmp_path, monkeypatch, max_segments):
 
 
 def test_a_merge_keeps_the_big_segments_in_place(tmp_path, monkeypatch):
-    import search.indexer as indexer
     import search.store.whoosh.writer as whoosh_writer
     from search.store.whoosh.generation import open_index
 

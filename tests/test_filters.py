@@ -1,6 +1,6 @@
 """One table of filters drives every surface; facets come from their declaration."""
 
-from dataclasses import fields, replace
+from dataclasses import fields
 
 import pytest
 from click.testing import CliRunner

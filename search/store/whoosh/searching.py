@@ -5,7 +5,6 @@ export and for an article's previous/next links."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,14 +13,12 @@ import numpy as np
 from whoosh import query as wq
 
 from search.errors import BadQuery
-from search.filters import FACETS, UNDATED
 from search.highlight import lead, matches, query_terms, snippet
-from search.parsing import OPERATORS
 from search.request import SearchRequest
-from search.results import Copies, FacetValue, Hit, KeyTerm, SearchResult, Snippet, Suggestion
+from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_values
 from search.schema import SNIPPET_FIELDS, stored_text
 from search.store.whoosh.facets import count_facets
-from search.vocabulary import words_of
+from search.vocabulary import suggest_query, words_of
 
 FEW_HITS = 2  # at most this many hits and a "did you mean" is looked for
 # Key terms of a result set come from the openings of its top documents: the lede carries the
@@ -180,28 +177,6 @@ def _copies(searcher, table, doc: int) -> Copies | None:
                   searcher.stored_fields(earliest)["id"], earliest == doc)
 
 
-def facet_values(counts, request: SearchRequest) -> dict[str, list[FacetValue]]:
-    """Return each facet's values, most frequent first, with what the request selects; dates
-    newest first with the undated bucket last."""
-
-    def entries(counter, selected: tuple[str, ...], excluded: tuple[str, ...]):
-        values = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
-        shown = {v for v, _ in values}
-        out = [FacetValue(v, n, v in selected, v in excluded) for v, n in values]
-        # A selected or excluded value with no hits left still shows, so it can be undone.
-        out += [FacetValue(v, 0, True, False) for v in selected if v not in shown]
-        out += [FacetValue(v, 0, False, True) for v in excluded if v not in shown]
-        return out
-
-    facets = {name: entries(counts[name], request.selected(name), request.excluded(name)) for name in FACETS}
-    dates = [FacetValue(value, n, request.date_from == value and request.date_to == value)
-             for value, n in sorted((kv for kv in counts["date"].items() if kv[0] != UNDATED), reverse=True)]
-    if counts["date"].get(UNDATED):
-        dates.append(FacetValue(UNDATED, counts["date"][UNDATED], request.undated))
-    facets["date"] = dates
-    return facets
-
-
 def _suggest(engine, request: SearchRequest, vocabulary, total: int) -> Suggestion | None:
     """Return a corrected query that finds more, from the index's own vocabulary, or None."""
     corrected = suggest_query(request.q, vocabulary)
@@ -213,25 +188,3 @@ def _suggest(engine, request: SearchRequest, vocabulary, total: int) -> Suggesti
     except BadQuery:
         return None
     return Suggestion(corrected, found) if found > total else None
-
-
-_QUERY_WORD = re.compile(r'(?<![\w:*?])([^\W\d_]{3,})(?![\w:*?])')
-
-
-def suggest_query(q: str, vocabulary) -> str | None:
-    """Return `q` with misspelt plain words replaced by known ones, or None when nothing changes."""
-    changed = False
-
-    def fix(match):
-        nonlocal changed
-        word = match.group(1)
-        if word in OPERATORS:
-            return word
-        suggestion = vocabulary.suggest(word)
-        if suggestion is None:
-            return word
-        changed = True
-        return suggestion.capitalize() if word[:1].isupper() else suggestion
-
-    corrected = _QUERY_WORD.sub(fix, q)
-    return corrected if changed else None
