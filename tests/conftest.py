@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -72,38 +73,45 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(index_dir: Path):
-    """Run `mosaic serve` (waitress) on a free loopback port in its own process; yield its URL."""
+def running_server(index_dir: Path, env: dict | None = None, args: tuple[str, ...] = (), log: list | None = None):
+    """Run `mosaic serve` (gunicorn) on a free loopback port in its own process group; yield its
+    URL. `env` adds MOSAIC_* settings; what the server printed lands in `log` when one is given."""
     port = _free_port()
+    printed = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
     proc = subprocess.Popen(
-        [sys.executable, "-m", "search", "serve", "--index-dir", str(index_dir), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "search", "serve", "--index-dir", str(index_dir), "--port", str(port), *args],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=printed, env={**os.environ, **(env or {})},
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
         while True:
             try:
-                with urllib.request.urlopen(url + "/api/search?per_page=1", timeout=5):
+                with urllib.request.urlopen(url + "/static/style.css", timeout=5):
                     break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()[-2000:]}")
+                    printed.seek(0)
+                    raise RuntimeError(f"server did not start: {printed.read().decode(errors='replace')[-2000:]}")
                 time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
+        proc.terminate()  # gunicorn's master stops its workers gracefully
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, 9)
             proc.wait()
-        proc.stderr.close()
+        printed.seek(0)
+        if log is not None:
+            log.append(printed.read().decode(errors="replace"))
+        printed.close()
 
 
 @pytest.fixture(scope="session")
 def live_server(corpus_settings):
-    """A real server (`mosaic serve`, waitress) on loopback over the corpus index; yields its URL."""
+    """A real server (`mosaic serve`, gunicorn) on loopback over the corpus index; yields its URL."""
     with running_server(corpus_settings.index_dir) as url:
         yield url
 
