@@ -184,8 +184,8 @@ def _free_ports(count: int) -> list[int]:
 def launch(count: int = 1, base: Path | None = None, heap: str = DEFAULT_HEAP,
            java_opts: str = FAST_START_JAVA_OPTS, cluster_name: str = "mosaic-test") -> Cluster:
     """Start `count` nodes (1: alone; more: one cluster, every node manager-eligible and data),
-    each in base/<name>, and wait for the cluster to be green with all of them (a new cluster has
-    no index, so green means every node joined). The caller stops it (see start_cluster)."""
+    each in base/<name>, and wait until every node joined: yellow for one node (a replica never
+    finds a second node there), green for several. The caller stops it (see start_cluster)."""
     build_launcher()
     owns_base = base is None
     base = Path(tempfile.mkdtemp(prefix="opensearch-")) if base is None else Path(base)
@@ -208,7 +208,7 @@ def launch(count: int = 1, base: Path | None = None, heap: str = DEFAULT_HEAP,
         nodes.append(Node(name, ports[i], transport[i], home, process))
     cluster = Cluster(nodes, base, owns_base)
     try:
-        cluster.health("green", nodes=count)
+        cluster.health("yellow" if count == 1 else "green", nodes=count)
     except BaseException:
         cluster.stop()
         raise
