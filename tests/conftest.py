@@ -47,12 +47,13 @@ def need_opensearch_tools() -> None:
 
 @pytest.fixture(scope="session")
 def opensearch_url(tmp_path_factory):
-    """An OpenSearch node's URL: MOSAIC_OPENSEARCH_URL when set, else one node started for the
-    session (tools/opensearch-node, built on first use). Tests name their indexes uniquely and
-    delete them, since the URL may be a shared cluster."""
+    """OpenSearch's address: MOSAIC_OPENSEARCH_URL when set (comma-separated addresses, as the
+    setting allows), else the URL of one node started for the session (tools/opensearch-node,
+    built on first use). Tests name their indexes uniquely and delete them, since the address
+    may be a shared cluster."""
     url = os.environ.get("MOSAIC_OPENSEARCH_URL")
     if url:
-        yield url.rstrip("/")
+        yield url
         return
     need_opensearch_tools()
     with start_cluster(1, tmp_path_factory.mktemp("opensearch")) as cluster:

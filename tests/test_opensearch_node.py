@@ -57,7 +57,7 @@ MAPPINGS = {
 
 @pytest.fixture(scope="module")
 def client(opensearch_url):
-    client = OpenSearch(opensearch_url, timeout=30)
+    client = OpenSearch([u.strip() for u in opensearch_url.split(",")], timeout=30)
     # opensearch-py takes a bare `timeout` for its own socket timeout (a float): the server-side
     # one ("60s") reaches the server only beside request_timeout.
     client.cluster.health(wait_for_status="yellow", timeout="60s", request_timeout=70)
