@@ -6,8 +6,9 @@ read at run time and written only under /tmp, never into the repository (their l
 
 - Mosaic gets a folder of page dumps, as a user hands it to `mosaic index`: the BBC files byte for
   byte, and the crawl-dev excerpts as `<n>.txt` with a `sources.toml` giving each page's URL. It is
-  searched through `SearchEngine.search(SearchRequest(q))`: default settings, default scope,
-  near-duplicates collapsed as the UI shows them.
+  searched through the engine `search.query` hands the CLI and web pages (`engine_for(settings)
+  .search(SearchRequest(q))`): default settings, default scope, near-duplicates collapsed as the
+  UI shows them.
 - SQLite FTS5 and tantivy get what a user's twenty-line script would give them: the file's first
   non-blank line as the title, the rest of the file as the body; no extraction, no boilerplate
   removal. Their choices (tokenizer, AND or OR, weights) are explained beside their code.
@@ -125,9 +126,9 @@ class MosaicEngine:
         if not (self.index_dir / "CURRENT").exists() or not self.build_log.exists():
             self._build(corpus, log)
         from search.config import Settings
-        from search.query import SearchEngine
+        from search.query import engine_for
 
-        self.engine = SearchEngine(self.index_dir, Settings(index_dir=self.index_dir))
+        self.engine = engine_for(Settings(index_dir=self.index_dir))
         self.errors: dict[str, str] = {}
 
     def _build(self, corpus: Path, log) -> None:
@@ -160,11 +161,9 @@ class MosaicEngine:
         except BadQuery as exc:
             self.errors[q] = exc.message  # the user sees this message and no results
             return []
-        keys = []
-        for hit in result.hits:
-            file = Path(self.engine.article(hit["id"]).path).relative_to(self.corpus).as_posix()
-            keys.append(self.key_of_file[file])
-        return keys
+        # A hit names its article by id; the article knows the file it came from.
+        files = [Path(self.engine.article(hit.id).path).relative_to(self.corpus).as_posix() for hit in result.hits]
+        return [self.key_of_file[file] for file in files]
 
 
 # FTS5 tokenizer: `porter unicode61`, the stemming setup SQLite's FTS5 documentation shows for
