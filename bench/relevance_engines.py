@@ -91,11 +91,19 @@ def code_digest() -> str:
     return digest(x for p in files for x in (p.relative_to(ROOT), p.read_bytes()))
 
 
+def publish(partial: Path, final: Path) -> None:
+    """Move a finished folder into place; when a run beside this one got there first, keep theirs."""
+    try:
+        partial.rename(final)
+    except OSError:  # `final` exists and is not empty: a concurrent run published the same thing
+        shutil.rmtree(partial, ignore_errors=True)
+
+
 def write_corpus(docs: list[Doc], folder: Path) -> Path:
     """Write the page dumps Mosaic indexes into `folder` (once per corpus digest); return it."""
     if folder.is_dir():
         return folder
-    partial = folder.with_name(folder.name + ".partial")
+    partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     urls = {}
     for doc in docs:
@@ -107,7 +115,7 @@ def write_corpus(docs: list[Doc], folder: Path) -> Path:
     lines = ["# Original URL of each page dump in this folder (as seeds/sources.toml).", "[urls]"]
     lines += [f"{json.dumps(name)} = {json.dumps(url)}" for name, url in urls.items()]
     (partial / CRAWL_DEV_FOLDER / "sources.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    partial.rename(folder)
+    publish(partial, folder)
     return folder
 
 
@@ -119,11 +127,13 @@ class MosaicEngine:
     def __init__(self, docs: list[Doc], work: Path = WORK, log=print):
         corpus_id = corpus_digest(docs)
         corpus = write_corpus(docs, work / f"corpus-{corpus_id}")
-        self.index_dir = work / f"mosaic-{corpus_id}-{code_digest()}"
-        self.build_log = self.index_dir.with_name(self.index_dir.name + ".log")
+        # One folder per corpus and code version holds the index and what `mosaic index` printed;
+        # other engineers' branches (other code digests) keep theirs beside it.
+        self.build = work / f"mosaic-build-{corpus_id}-{code_digest()}"
+        self.index_dir = self.build / "index"
         self.key_of_file = {d.file: d.key for d in docs}
         self.corpus = corpus
-        if not (self.index_dir / "CURRENT").exists() or not self.build_log.exists():
+        if not self.build.is_dir():
             self._build(corpus, log)
         from search.config import Settings
         from search.query import engine_for
@@ -132,21 +142,23 @@ class MosaicEngine:
         self.errors: dict[str, str] = {}
 
     def _build(self, corpus: Path, log) -> None:
-        log(f"building the Mosaic index in {self.index_dir} (cached for this corpus and code) …")
-        shutil.rmtree(self.index_dir, ignore_errors=True)
+        log(f"building the Mosaic index in {self.build} (cached for this corpus and code) …")
+        partial = self.build.with_name(f"{self.build.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
         # Default settings: the user's environment may carry MOSAIC_* variables the benchmark must not see.
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOSAIC_")}
-        done = subprocess.run([sys.executable, "-m", "search", "index", str(corpus), "--index-dir", str(self.index_dir)],
+        done = subprocess.run([sys.executable, "-m", "search", "index", str(corpus), "--index-dir", str(partial / "index")],
                               cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode != 0:
-            shutil.rmtree(self.index_dir, ignore_errors=True)
+            shutil.rmtree(partial, ignore_errors=True)
             raise RuntimeError(f"mosaic index failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        self.build_log.write_text(done.stdout, encoding="utf-8")
+        (partial / "build.log").write_text(done.stdout, encoding="utf-8")
+        publish(partial, self.build)
         log("  " + done.stdout.strip().replace("\n", "\n  "))
 
     def build_summary(self) -> str:
         """What `mosaic index` said it indexed and skipped (timings left out: they vary by run)."""
-        lines = self.build_log.read_text(encoding="utf-8").splitlines()
+        lines = (self.build / "build.log").read_text(encoding="utf-8").splitlines()
         counts = lines[0].split(" in ")[0] if lines else "no summary"
         skipped = [line.strip().removeprefix("skipped ").replace(f"{self.corpus}/", "")
                    for line in lines if line.strip().startswith("skipped ")]
