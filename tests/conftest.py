@@ -17,6 +17,7 @@ import pytest
 
 from search.config import Settings
 from search.indexer import build_index
+from tests.opensearch_node import missing_tools, start_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -34,6 +35,30 @@ def need_shared(subpath: str) -> Path:
             pytest.fail(f"{path} is missing, and CI always has ../shared")
         pytest.skip(f"{path} not present (it sits beside the project root in the dev setup)")
     return path
+
+
+def need_opensearch_tools() -> None:
+    """Skip when java or mvn is missing (a user's fresh clone); fail under CI, which has both."""
+    reason = missing_tools()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the OpenSearch tests")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(tmp_path_factory):
+    """OpenSearch's address: MOSAIC_OPENSEARCH_URL when set (comma-separated addresses, as the
+    setting allows), else the URL of one node started for the session (tools/opensearch-node,
+    built on first use). Tests name their indexes uniquely and delete them, since the address
+    may be a shared cluster."""
+    url = os.environ.get("MOSAIC_OPENSEARCH_URL")
+    if url:
+        yield url
+        return
+    need_opensearch_tools()
+    with start_cluster(1, tmp_path_factory.mktemp("opensearch")) as cluster:
+        yield cluster.urls[0]
 
 
 @pytest.fixture(scope="session")
