@@ -164,7 +164,7 @@ def facet_table(generation, reader) -> FacetTable:
 
 def segment_facets(reader, generation) -> dict:
     """Return one segment's facet columns as codes and values; cached beside the segment."""
-    segment = reader.segment().segment_id() if hasattr(reader, "segment") else None
+    segment = reader.segment().segment_id() if getattr(reader, "segment", lambda: None)() is not None else None
     path = generation.file(segment + SEGMENT_FACETS_SUFFIX) if generation is not None and segment else None
     if path is not None:
         try:

@@ -191,13 +191,15 @@ class WhooshWriter:
             logger.info("committed in %.1fs", time.perf_counter() - added_at)
             live = self.live.path if self.incremental else None
             with generation.storage().open_index().reader() as reader:
-                segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
+                # An index of no articles has one empty reader, of no segment.
+                segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
                 remove_orphans(generation.path, set(segments))
                 doc_count = reader.doc_count()
                 # Clustering needs the whole corpus; done here, the first search need not do it.
                 store_clusters(generation.path, reader, live, self._old_segments, segments)
                 for leaf, _ in reader.leaf_readers():
-                    segment_facets(leaf, generation)
+                    if leaf.segment() is not None:
+                        segment_facets(leaf, generation)
             logger.info("clusters and facet tables ready at %.1fs", time.perf_counter() - self._started)
             write_vocabulary(generation.path, +self._doc_frequencies, doc_count)
             write_actor_terms(generation.path, self.settings, live)
