@@ -23,9 +23,10 @@ from whoosh.reading import TermNotFound
 
 from search.analysis import STOP_MARK
 from search.config import Settings
-from search.indexer import build_index, current_generation, open_index
+from search.indexer import build_index
 from search.matching import COMMENT_FIELDS, match_all
 from search.parsing import WORD_TERMS, FieldsWord, parse_query
+from search.store.whoosh.generation import current_generation, open_index
 from search.postings import SUFFIX_TERMS
 from search.ranking import B, BELOW_MAIN, K1
 from search.readers import preload_field_lengths

@@ -15,7 +15,7 @@ from search.analysis import WORD_PATTERN
 from search.config import Settings
 from search.indexer import build_index
 from search.parsing import OPERATORS
-from search.query import SearchEngine, SearchRequest
+from search.query import SearchRequest, engine_for
 
 FILLER = "Reporters in the capital followed the story closely through the week."
 
@@ -61,13 +61,13 @@ def engine(tmp_path_factory):
     index_dir = folder / "index"
     report = build_index([folder / "articles.jsonl"], index_dir, Settings(index_dir=index_dir))
     assert report.indexed == len(ARTICLES), report.skipped
-    return SearchEngine(index_dir, Settings(index_dir=index_dir))
+    return engine_for(Settings(index_dir=index_dir))
 
 
 def found(engine, q: str, **kwargs) -> list[str]:
     """The keys of the articles a query finds, best first."""
     result = engine.search(SearchRequest(q=q, per_page=100, collapse=False, **kwargs))
-    return [hit["url"].rsplit("/", 1)[1] for hit in result.hits]
+    return [hit.url.rsplit("/", 1)[1] for hit in result.hits]
 
 
 @pytest.mark.parametrize(
