@@ -32,11 +32,12 @@ _WORD_V1 = re.compile(r"\w+(?:['’]\w+)*")
 # Version 2: stop words are indexed, under STOP_MARK ("the" → "~the"), with their positions, so a
 # phrase keeps them; a query's bag of words never asks for them (search.parsing), and they stay
 # out of the positions-free arrays (search.postings) and of scoring. A stop word written in
-# capitals ("US", "IT") is an acronym, indexed as a word.
+# capitals ("US", "IT", "U.S.") is an acronym, indexed as a word under ACRONYM_MARK ("#us").
 VERSION = 2
-# No word the tokenizer makes starts with it, so a marked stop word never meets a word, a prefix
-# or a wildcard.
+# No word the tokenizer makes starts with these, so a marked term never meets a word, a prefix or
+# a wildcard (and each is one regex replacement in another engine's analysis chain).
 STOP_MARK = "~"
+ACRONYM_MARK = "#"
 
 
 class StripFilter(Filter):
@@ -52,6 +53,13 @@ class StripFilter(Filter):
 def stem_english(word: str) -> str:
     """Return the Snowball (Porter2) stem of a lowercase word; needs no data download."""
     return _ENGLISH.stem(word)
+
+
+def shown_term(term: str) -> str:
+    """Return a term as a reader would write it: without a stop word's mark, an acronym in capitals."""
+    if term.startswith(STOP_MARK):
+        return term[len(STOP_MARK):]
+    return term[len(ACRONYM_MARK):].upper() if term.startswith(ACRONYM_MARK) else term
 
 
 def fold_word(word: str) -> str:
@@ -130,7 +138,8 @@ class StemmingTokenizer(Tokenizer):
         folded = fold_word(word)
         if is_stop_word(word):
             return STOP_MARK + folded
-        return folded if folded in STOP_WORDS else stem_english(folded)  # an acronym: "US" → "us"
+        # A stop word in capitals is an acronym, marked: "it" is also the stem of "its".
+        return ACRONYM_MARK + folded if folded in STOP_WORDS else stem_english(folded)
 
     def word_regex(self) -> re.Pattern:
         return _WORD if self.version >= 2 else _WORD_V1

@@ -22,7 +22,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, FieldAliasPlugin, MultifieldPlugin, PhrasePlugin, QueryParser, syntax
 from whoosh.qparser.common import attach
 
-from search.analysis import STOP_MARK, StemmingTokenizer
+from search.analysis import ACRONYM_MARK, STOP_MARK, StemmingTokenizer, shown_term
 from search.config import Settings
 from search.errors import BadQuery
 from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES, actor_term_table
@@ -52,22 +52,22 @@ class WordsPhrase(wq.Phrase):
     shown without the marks."""
 
     def __unicode__(self):
-        words = " ".join(w[len(STOP_MARK):] if w.startswith(STOP_MARK) else w for w in self.words)
-        return f'{self.fieldname}:"{words}"'
+        return f'{self.fieldname}:"{" ".join(map(shown_term, self.words))}"'
 
     __str__ = __unicode__
 
 
-class StopTerm(wq.Term):
-    """A stop word searched as a word (in a query of stop words only); shown without its mark."""
+class MarkedTerm(wq.Term):
+    """A marked word: a stop word searched as a word (in a query of stop words only) or an
+    acronym; shown as written ("to", "US")."""
 
     def __unicode__(self):
-        return f"{self.fieldname}:{self.text[len(STOP_MARK):] if self.text.startswith(STOP_MARK) else self.text}"
+        return f"{self.fieldname}:{shown_term(self.text)}"
 
     __str__ = __unicode__
 
 
-WORD_TERMS = (wq.Term, StopTerm)  # the exact types matching scores as words (not Whoosh's subclasses)
+WORD_TERMS = (wq.Term, MarkedTerm)  # the exact types matching scores as words (not Whoosh's subclasses)
 
 
 class AtLeast(wq.Or):
@@ -85,7 +85,7 @@ class AtLeast(wq.Or):
 class StopWord(wq.Query):
     """A word the field's analyzer treats as a stop word; `indexed` if the index holds it (marked,
     from version 2 of the analyzer). It never reaches matching: `_simplify` drops it or, in a
-    query of stop words only, turns it into a StopTerm."""
+    query of stop words only, turns it into a MarkedTerm."""
 
     def __init__(self, fieldname: str, text: str, indexed: bool, boost: float = 1.0):
         self.fieldname, self.text, self.indexed, self.boost = fieldname, text, indexed, boost
@@ -126,9 +126,13 @@ def _phrase(fieldname: str, tokens: list, analyzer: StemmingTokenizer, boost: fl
             return wq.Phrase(fieldname, words, slop=slop, boost=boost)
         return wq.Term(fieldname, words[0], boost=boost) if words else wq.NullQuery
     if len(tokens) == 1:
-        return wq.Term(fieldname, tokens[0].text, boost=boost)
+        return _word(fieldname, tokens[0].text, boost)
     chars = [(t.startchar, t.endchar) for t in tokens]
     return WordsPhrase(fieldname, [t.text for t in tokens], boost=boost, char_ranges=chars)
+
+
+def _word(fieldname: str, text: str, boost: float) -> wq.Term:
+    return (MarkedTerm if text.startswith((ACRONYM_MARK, STOP_MARK)) else wq.Term)(fieldname, text, boost=boost)
 
 
 def _tokens(analyzer, text: str) -> list:
@@ -178,16 +182,16 @@ class _Parser(QueryParser):
         token = tokens[0]
         if token.stop_word:
             return StopWord(fieldname, token.text, indexed=not token.stopped, boost=boost)
-        return wq.Term(fieldname, token.text, boost=boost)
+        return _word(fieldname, token.text, boost)
 
 
 def _simplify(q: wq.Query, stop_only: bool) -> wq.Query:
     """Return the query with stop words resolved: DROPPED where they add no requirement (or, for
-    a query of stop words only, StopTerms where the index holds them), groups left with one part
+    a query of stop words only, MarkedTerms where the index holds them), groups left with one part
     unwrapped, nested groups of one kind merged, NullQuery parts removed."""
     if isinstance(q, StopWord):
         if stop_only:
-            return StopTerm(q.fieldname, q.text, boost=q.boost) if q.indexed else wq.NullQuery
+            return MarkedTerm(q.fieldname, q.text, boost=q.boost) if q.indexed else wq.NullQuery
         return DROPPED
     if isinstance(q, FieldsWord):
         parts = [_simplify(s, stop_only) for s in q.subqueries]

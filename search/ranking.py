@@ -19,7 +19,7 @@ from whoosh import query as wq
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from search.parsing import FieldsWord
+from search.parsing import WORD_TERMS, FieldsWord
 from search.readers import length_codes
 from search.schema import FIELD_WEIGHTS
 
@@ -129,7 +129,7 @@ def query_words(parsed: wq.Query) -> list[dict[str, str]]:
     words = []
     for part in parts:
         leaves = part.subqueries if isinstance(part, FieldsWord) else [part]
-        word = {leaf.fieldname: leaf.text for leaf in leaves if type(leaf) is wq.Term and leaf.fieldname in PROXIMITY_FIELDS}
+        word = {leaf.fieldname: leaf.text for leaf in leaves if type(leaf) in WORD_TERMS and leaf.fieldname in PROXIMITY_FIELDS}
         if word:
             words.append(word)
     return words

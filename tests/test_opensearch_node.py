@@ -14,7 +14,7 @@ import pytest
 from opensearchpy import NotFoundError, OpenSearch, helpers
 from whoosh.analysis import STOP_WORDS
 
-from search.analysis import WORD_PATTERN, text_analyzer
+from search.analysis import ACRONYM_MARK, WORD_PATTERN, text_analyzer
 from tests.conftest import SEED_BLITZ, SEED_SOUTHFRONT, need_opensearch_tools
 from tests.opensearch_node import start_cluster
 
@@ -26,16 +26,10 @@ from tests.opensearch_node import start_cluster
 # Porter and differs on 3,286 of 35,409 words. Measured over the 40,559 distinct words of
 # ../shared/data, 5 differ: asciifolding folds two letters that Whoosh's accent map does not
 # (FOLDED_ONLY_BY_OPENSEARCH); spelled as asciifolding spells them, none differ.
-# A stop word in capitals is an acronym that Whoosh keeps ("US", and "U.S." as "US"): the stop
-# filter runs case-sensitively before lowercasing, on every spelling of the stop words but the
-# all-capitals one, after the full stops of "U.S." are dropped.
-def _spellings_but_capitals(word: str) -> list[str]:
-    spellings = [""]
-    for letter in word:
-        spellings = [s + c for s in spellings for c in {letter.lower(), letter.upper()}]
-    return [s for s in spellings if s != word.upper() or len(word) < 2]
-
-
+# A stop word in capitals is an acronym that Whoosh keeps, marked ("US" and "U.S." as "#us"): the
+# full stops of "U.S." are dropped and the acronyms marked before lowercasing, with one regex; the
+# stop filter then removes the other spellings of stop words, and marked terms are not stemmed.
+ACRONYMS = sorted(w.upper() for w in STOP_WORDS if len(w) > 1)
 TEXT_ANALYSIS = {
     "analysis": {
         "tokenizer": {
@@ -44,15 +38,17 @@ TEXT_ANALYSIS = {
         },
         "filter": {
             "mosaic_full_stops": {"type": "pattern_replace", "pattern": "\\.", "replacement": ""},
-            "mosaic_stop": {"type": "stop", "ignore_case": False,
-                            "stopwords": sorted(s for w in STOP_WORDS for s in _spellings_but_capitals(w))},
+            "mosaic_acronyms": {"type": "pattern_replace", "pattern": "^(" + "|".join(ACRONYMS) + ")$",
+                                "replacement": ACRONYM_MARK + "$1"},
+            "mosaic_stop": {"type": "stop", "stopwords": sorted(STOP_WORDS)},
             "mosaic_min_length": {"type": "length", "min": 2},
+            "mosaic_marked": {"type": "keyword_marker", "keywords_pattern": "^" + ACRONYM_MARK + ".*"},
             "mosaic_stem": {"type": "snowball", "language": "English"},
         },
         "analyzer": {
             "mosaic_text": {"type": "custom", "tokenizer": "mosaic_words",
-                            "filter": ["mosaic_full_stops", "mosaic_stop", "lowercase", "asciifolding", "mosaic_min_length",
-                                       "mosaic_stem"]},
+                            "filter": ["mosaic_full_stops", "mosaic_acronyms", "lowercase", "asciifolding", "mosaic_stop",
+                                       "mosaic_min_length", "mosaic_marked", "mosaic_stem"]},
         },
     }
 }

@@ -29,7 +29,7 @@ ARTICLES = {
     "us_full_stops": ("Deficit narrows", "The U.S. trade deficit narrowed slightly in April as exports of grain and aircraft recovered."),
     "us_lowercase": ("Figures day", "Brokers told us the deficit in the trade figures was smaller than many had feared before the release."),
     "it_capitals": ("Spending on IT grows", "Companies raised IT budgets for cloud software again this year, a survey of finance chiefs found."),
-    "it_lowercase": ("A quiet week", "It was a quiet week for the council; it met twice and the budgets were left as they were."),
+    "it_lowercase": ("A quiet week", "It was a quiet week for the council; it met twice and its budgets were left as they were."),
     "hamlet": ("To be or not to be", "A new staging of the play opened in London to strong reviews from critics and a full house."),
     "political_west": ("Views from the south", "Critics of the political West argue that its sanctions policy has lost support across the south."),
     "karabakh": ("Fighting resumes", "Fighting resumed in Nagorno-Karabakh on Sunday after a week of shelling along the line of contact."),
@@ -118,6 +118,11 @@ def test_query_rule(engine, q, finds, misses):
         ('"war in Ukraine"', '(title:"war in ukrain" OR author:"war in ukraine" OR body:"war in ukrain" OR comments:"war in ukrain")'),
         # ...searched as words when there is nothing else...
         ("to be", "((title:to OR author:to OR body:to OR comments:to) AND (title:be OR author:be OR body:be OR comments:be))"),
+        # ...and acronyms as written.
+        ("IT budgets", "((title:IT OR author:it OR body:IT OR comments:IT) AND "
+                       "(title:budget OR author:budgets OR body:budget OR comments:budget))"),
+        ('"US trade deficit"', '(title:"US trade deficit" OR author:"us trade deficit" OR body:"US trade deficit" '
+                               'OR comments:"US trade deficit")'),
         # ...and, when no article has every word, the relaxed query that found the closest ones.
         ("why was the old harbour reopened for a bank", "ANY 2 OF ((title:whi OR author:why OR body:whi OR comments:whi), "
             "(title:was OR author:was OR body:was OR comments:was), (title:old OR author:old OR body:old OR comments:old), "
