@@ -27,13 +27,13 @@ _ENGLISH = EnglishStemmer()
 # with full stops ("U.S.", "U.N.") are one word, the acronym ("us", "un").
 WORD_PATTERN = r"(?:[A-Z]\.){2,}|\w+(?:['’]\w+)*"
 _WORD = re.compile(WORD_PATTERN)
-# Indexes built before version 2 split "U.S." in two and left stop words out of the index.
-_WORD_V1 = re.compile(r"\w+(?:['’]\w+)*")
-# Version 2: stop words are indexed, under STOP_MARK ("the" → "~the"), with their positions, so a
-# phrase keeps them; a query's bag of words never asks for them (search.parsing), and they stay
-# out of the positions-free arrays (search.postings) and of scoring. A stop word written in
-# capitals ("US", "IT", "U.S.") is an acronym, indexed as a word under ACRONYM_MARK ("#us").
-VERSION = 2
+# Names (authors, outlets) are split into words without the acronym rule: "J.R.R." is three.
+NAME_WORD_PATTERN = r"\w+(?:['’]\w+)*"
+# Stop words are indexed, under STOP_MARK ("the" → "~the"), with their positions, so a phrase
+# keeps them; a query's bag of words never asks for them (search.parsing), and they stay out of the
+# positions-free arrays (search.postings) and of scoring. A stop word written in capitals ("US",
+# "IT", "U.S.") is an acronym, indexed as a word under ACRONYM_MARK ("#us"). (Indexes made before,
+# index format 4 and older, are rebuilt rather than read: search.store.whoosh.generation.)
 # No word the tokenizer makes starts with these, so a marked term never meets a word, a prefix or
 # a wildcard (and each is one regex replacement in another engine's analysis chain).
 STOP_MARK = "~"
@@ -76,10 +76,9 @@ def is_stop_word(word: str) -> bool:
     return not (len(folded) >= 2 and word.replace(".", "").isupper())
 
 
-# word → term, one table per version of the tokenizer, shared by every instance: Whoosh unpickles
-# a fresh schema (and analyzer) each time an index's schema is read, and a cold cache made
-# highlighting re-stem every word.
-_TERMS: dict[int, dict[str, str]] = {}
+# word → term, shared by every instance: Whoosh unpickles a fresh schema (and analyzer) each time
+# an index's schema is read, and a cold cache made highlighting re-stem every word.
+_TERMS: dict[str, str] = {}
 
 
 class StemmingTokenizer(Tokenizer):
@@ -98,58 +97,31 @@ class StemmingTokenizer(Tokenizer):
 
     def __init__(self, max_cache: int = 500_000):
         self.max_cache = max_cache
-        self.version = VERSION
 
     def __getstate__(self):
-        return {"max_cache": self.max_cache, "version": self.version}  # the cache is not pickled
+        return {"max_cache": self.max_cache}  # the cache is not part of the pickled schema
 
     def __setstate__(self, state):
         self.max_cache = state["max_cache"]
-        self.version = state.get("version", 1)  # the schema of an index built before versions
 
     def __eq__(self, other):
-        return type(other) is type(self) and other.__getstate__() == self.__getstate__()
-
-    @property
-    def indexes_stop_words(self) -> bool:
-        """Whether stop words are in the index, with positions (so phrases keep them)."""
-        return self.version >= 2
-
-    def _table(self) -> dict[str, str]:
-        table = _TERMS.get(self.version)
-        if table is None:
-            table = _TERMS[self.version] = {}
-        return table
+        return type(other) is type(self)
 
     def term(self, word: str) -> str:
-        """Return the indexed term of a word (v1: "" for a stop word), through the shared cache."""
-        table = self._table()
-        term = table.get(word)
+        """Return the indexed term of a word, through the shared cache."""
+        term = _TERMS.get(word)
         if term is None:
-            term = self._term_for(word)
-            if len(table) < self.max_cache:
-                table[word] = term
+            term = _term_for(word)
+            if len(_TERMS) < self.max_cache:
+                _TERMS[word] = term
         return term
-
-    def _term_for(self, word: str) -> str:
-        if self.version < 2:
-            folded = word.lower().translate(accent_map)
-            return "" if len(folded) < 2 or folded in STOP_WORDS else stem_english(folded)
-        folded = fold_word(word)
-        if is_stop_word(word):
-            return STOP_MARK + folded
-        # A stop word in capitals is an acronym, marked: "it" is also the stem of "its".
-        return ACRONYM_MARK + folded if folded in STOP_WORDS else stem_english(folded)
-
-    def word_regex(self) -> re.Pattern:
-        return _WORD if self.version >= 2 else _WORD_V1
 
     def terms_of(self, text: str) -> tuple[list[str], list[str]]:
         """Return the words of `text` and the term of each, looked up in C (map over the shared
         cache) for the words seen before: highlighting ten hits runs this over several thousand
         words per search."""
-        words = self.word_regex().findall(text)
-        terms = list(map(self._table().get, words))
+        words = _WORD.findall(text)
+        terms = list(map(_TERMS.get, words))
         if None in terms:
             terms = [self.term(w) if t is None else t for t, w in zip(terms, words)]
         return words, terms
@@ -165,35 +137,38 @@ class StemmingTokenizer(Tokenizer):
                 found.append(position)
         return table
 
-    def iter_words(self, text: str):
+    @staticmethod
+    def iter_words(text: str):
         """Return an iterator of the regex matches of the words `terms_of` looks at."""
-        return self.word_regex().finditer(text)
+        return _WORD.finditer(text)
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        marked = self.version >= 2
-        keep_stops = not removestops or (marked and kwargs.get("stop_words", False))
-        matches = self.word_regex().finditer(value) if tokenize else [re.match(r"(?s).*", value)]
-        for match in matches:
+        keep_stops = not removestops or kwargs.get("stop_words", False)
+        matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
+        for pos, match in enumerate(matches, start_pos):
             word = match.group(0)
-            term = self.term(word)
-            stop = is_stop_word(word) if marked else not term
-            if not stop or keep_stops:
-                t.boost = 1.0
-                t.stop_word = stop
-                t.text, t.stopped = (term, False) if term else (fold_word(word), True)
-                if keeporiginal:
-                    t.original = word
-                if chars:
-                    t.startchar = start_char + match.start()
-                    t.endchar = start_char + match.end()
-                if positions:
-                    t.pos = pos
-                yield t
-            if term or marked:
-                pos += 1
+            stop = is_stop_word(word)
+            if stop and not keep_stops:
+                continue
+            t.text, t.stopped, t.stop_word, t.boost = self.term(word), False, stop, 1.0
+            if keeporiginal:
+                t.original = word
+            if chars:
+                t.startchar = start_char + match.start()
+                t.endchar = start_char + match.end()
+            if positions:
+                t.pos = pos
+            yield t
+
+
+def _term_for(word: str) -> str:
+    folded = fold_word(word)
+    if is_stop_word(word):
+        return STOP_MARK + folded
+    # A stop word in capitals is an acronym, marked: "it" is also the stem of "its".
+    return ACRONYM_MARK + folded if folded in STOP_WORDS else stem_english(folded)
 
 
 def text_analyzer():
@@ -204,7 +179,7 @@ def text_analyzer():
 
 def name_analyzer():
     """Authors and outlets: words, lowercase, accents folded, no stemming (names are not words)."""
-    return RegexTokenizer(_WORD_V1.pattern) | LowercaseFilter() | CharsetFilter(accent_map)
+    return RegexTokenizer(NAME_WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def keyword_analyzer():

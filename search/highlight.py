@@ -70,12 +70,9 @@ def _walk(q: wq.Query):
 def mark_spans(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """Return the (start, end) character spans of `text` that match `terms`, in order.
 
-    A phrase matches where its words, stop words included, follow each other in the text (in
-    an index built before stop words were indexed: its other words, stop words skipped); a
+    A phrase matches where its words, stop words included, follow each other in the text; a
     single word matches wherever it occurs.
     """
-    if getattr(analyzer, "indexes_stop_words", False):
-        return _mark_spans_every_word(analyzer, text, terms)
     if hasattr(analyzer, "terms_of"):
         return _mark_spans_fast(analyzer, text, terms)
     spans = word_spans(analyzer, text)
@@ -94,8 +91,9 @@ def word_spans(analyzer, text: str) -> list[tuple[int, int, str]]:
     return [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index")]
 
 
-def _mark_spans_every_word(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
-    """mark_spans for the index's tokenizer since it indexes stop words: a term per word."""
+def _mark_spans_fast(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
+    """mark_spans for the index's own tokenizer (a term per word, stop words marked), its loops
+    in C (map, compress) where it can."""
     words, word_terms = analyzer.terms_of(text)
     flags = list(map(terms.words.__contains__, word_terms))
     for phrase in terms.phrases:
@@ -104,34 +102,14 @@ def _mark_spans_every_word(analyzer, text: str, terms: QueryTerms) -> list[tuple
             if all(word_terms[i + k] == phrase[k] for k in range(1, n)):
                 for k in range(n):
                     flags[i + k] = True
-    return _spans(analyzer, text, words, flags, bool(terms.phrases))
-
-
-def _spans(analyzer, text: str, words: list[str], flags: list[bool], phrases: bool) -> list[tuple[int, int]]:
     if not any(flags):
         return []
-    if phrases:
+    if terms.phrases:
         return [m.span() for m in compress(analyzer.iter_words(text), flags)]
     # Without phrases every occurrence of a matching word is marked, so a pattern of just those
     # words finds the spans without a match object per word of the text (three times faster).
     found = sorted(set(compress(words, flags)), key=len, reverse=True)
     return [m.span() for m in _occurrences(tuple(found)).finditer(text)]
-
-
-def _mark_spans_fast(analyzer, text: str, terms: QueryTerms) -> list[tuple[int, int]]:
-    """mark_spans for the index's own tokenizer, its loops in C (map, compress) where it can."""
-    words, word_terms = analyzer.terms_of(text)  # a term per word, "" for stop words
-    flags = list(map(terms.words.__contains__, word_terms))
-    if terms.phrases:
-        content = list(compress(range(len(word_terms)), word_terms))  # the indexed words
-        sequence = list(map(word_terms.__getitem__, content))
-        for phrase in terms.phrases:
-            n = len(phrase)
-            for i in compress(range(len(sequence) - n + 1), map(phrase[0].__eq__, sequence)):
-                if all(sequence[i + k] == phrase[k] for k in range(1, n)):
-                    for k in range(n):
-                        flags[content[i + k]] = True
-    return _spans(analyzer, text, words, flags, bool(terms.phrases))
 
 
 @lru_cache(maxsize=4096)

@@ -83,9 +83,9 @@ class AtLeast(wq.Or):
 
 
 class StopWord(wq.Query):
-    """A word the field's analyzer treats as a stop word; `indexed` if the index holds it (marked,
-    from version 2 of the analyzer). It never reaches matching: `_simplify` drops it or, in a
-    query of stop words only, turns it into a MarkedTerm."""
+    """A word the field's analyzer treats as a stop word; `indexed` if the index holds it (marked).
+    It never reaches matching: `_simplify` drops it or, in a query of stop words only, turns it
+    into a MarkedTerm."""
 
     def __init__(self, fieldname: str, text: str, indexed: bool, boost: float = 1.0):
         self.fieldname, self.text, self.indexed, self.boost = fieldname, text, indexed, boost
@@ -118,9 +118,7 @@ class _WordGroup(syntax.GroupNode):
 
 def _phrase(fieldname: str, tokens: list, analyzer: StemmingTokenizer, boost: float = 1.0, slop: int = 1) -> wq.Query:
     """Return the query for the tokens of a phrase (or of a word the analyzer splits) in one field."""
-    if not analyzer.indexes_stop_words or slop > 1:
-        # An index built before stop words were indexed; or a sloppy phrase ("a b"~3), which is a
-        # proximity search: its stop words do not count.
+    if slop > 1:  # a sloppy phrase ("a b"~3) is a proximity search: its stop words do not count
         words = [t.text for t in tokens if not t.stop_word]
         if len(words) > 1:
             return wq.Phrase(fieldname, words, slop=slop, boost=boost)

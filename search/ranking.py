@@ -83,8 +83,7 @@ class WordScores:
         inside = mask[ids]
         ids = ids[inside]
         field = self.searcher.schema[fieldname]
-        # Indexes built before weights were applied at query time hold frequency × boost.
-        frequencies = np.asarray(weights, dtype=np.float64)[inside] / (getattr(field.format, "field_boost", 1.0) or 1.0)
+        frequencies = np.asarray(weights, dtype=np.float64)[inside]  # weights at query time, not in the index
         if field.scorable:
             average = average_length(self.searcher, fieldname)
             lengths = _LENGTHS[length_codes(self.reader, fieldname)[ids]]

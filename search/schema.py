@@ -73,7 +73,7 @@ class PositionsAhead(Positions):
         if isinstance(value, Analysed):
             return value
         by_term = getattr(analyzer, "positions_by_term", None)
-        if by_term is not None and kwargs.get("stop_words") and getattr(analyzer, "indexes_stop_words", False):
+        if by_term is not None and kwargs.get("stop_words"):
             # What Whoosh makes from the tokens, from a table of term → positions made in one
             # loop (a third of the time of its token-by-token loop; most of an index build is it).
             boost = self.field_boost

@@ -3,12 +3,10 @@ build takes giving what Whoosh's own token loop gives."""
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 from whoosh.formats import Positions
 
-from search.analysis import ACRONYM_MARK, STOP_MARK, StemmingTokenizer, text_analyzer
+from search.analysis import ACRONYM_MARK, STOP_MARK, text_analyzer
 from search.schema import build_schema
 
 
@@ -42,15 +40,6 @@ def test_every_word_takes_a_position_and_stop_words_only_when_asked():
     assert indexed == [("~the", 0), ("war", 1), ("~in", 2), ("ukrain", 3), ("~and", 4), ("~the", 5), ("#us", 6), ("economi", 7)]
     # Whoosh's own callers (key terms, highlighters) never see stop words.
     assert [(t.text, t.pos) for t in analyzer(text, positions=True)] == [("war", 1), ("ukrain", 3), ("#us", 6), ("economi", 7)]
-
-
-def test_an_index_built_before_version_2_keeps_its_analysis():
-    old = StemmingTokenizer()
-    old.__setstate__({"max_cache": 10})  # as unpickled from such an index's schema
-    assert not old.indexes_stop_words
-    tokens = [(t.text, t.pos) for t in old("The war in Ukraine", positions=True, mode="index", stop_words=True)]
-    assert tokens == [("war", 0), ("ukrain", 1)]
-    assert pickle.loads(pickle.dumps(text_analyzer())).indexes_stop_words
 
 
 @pytest.mark.parametrize(

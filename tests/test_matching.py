@@ -152,10 +152,9 @@ class Reference:
                 if doc not in docs:
                     continue
                 words = self.scored_words(part)
-                field = self.searcher.schema[part.fieldname]
                 norm = (1 - B) + B * self.searcher.doc_field_length(doc, part.fieldname, 0) / self.average(part.fieldname)
                 for key, text in words:
-                    tf = self.weight(part.fieldname, text, doc) / field.format.field_boost
+                    tf = self.weight(part.fieldname, text, doc)
                     frequency[key] = frequency.get(key, 0.0) + FIELD_WEIGHTS.get(part.fieldname, 1.0) * part.boost * tf / norm
             for part in parts:
                 for key, text in self.scored_words(part):
