@@ -45,13 +45,18 @@ def extract(file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
+    origin = dict(article.provenance)
     for label, value in (
         ("id", article.id), ("title", article.title), ("author", article.author or "-"),
-        ("outlet", article.outlet or "-"), ("date", article.date or "undated"), ("url", article.url or "-"),
-        ("tags", ", ".join(article.tags) or "-"),
+        ("authors", "; ".join(article.authors) or "-"), ("outlet", article.outlet or "-"),
+        ("source", article.source or "-"), ("date", article.date or "undated"),
+        ("fetched", article.fetched_at or "-"), ("url", article.url or "-"), ("tags", ", ".join(article.tags) or "-"),
         ("actors", ", ".join(f"{m.name} ({m.body_count})" for m in article.actor_mentions if m.name in article.actors) or "-"),
     ):
-        click.echo(f"{label:>9}: {value}")
+        # Where a metadata value came from, so a surprising outlet or date can be traced.
+        field = {"fetched": "fetched_at", "authors": "author"}.get(label, label)
+        where = f"  [{origin[field]}]" if field in origin and label != "authors" else ""
+        click.echo(f"{label:>9}: {value}{where}")
     click.echo(f"\n--- body ({len(article.body.split())} words) ---\n{article.body}\n")
     click.echo(f"--- comments ({len(article.comments)}) ---")
     for comment in article.comments:
