@@ -143,10 +143,11 @@ def task_queries(engine: str, index: str, mix_file: str, spawned: str) -> dict:
     if engine == "mosaic":
         from search.config import Settings
         from search.errors import SearchError
-        from search.query import SearchEngine, SearchRequest
+        from search.query import engine_for
+        from search.request import SearchRequest
 
         imported = time.perf_counter()
-        searcher = SearchEngine(Path(index), Settings())
+        searcher = engine_for(Settings(index_dir=Path(index)))
 
         def search(spec: dict) -> int:
             request = SearchRequest(q=spec["q"], outlets=tuple(spec["outlets"]), actors=tuple(spec["actors"]),

@@ -12,9 +12,11 @@ import click
 
 from search.config import Settings
 from search.errors import SearchError
+from search.filters import FACETS, FILTERS
 
 
 PROGRESS_EVERY = 200
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _fail(exc: SearchError) -> None:
@@ -93,9 +95,12 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
             click.echo(f"  {done} files read in {elapsed:.0f}s ({done / elapsed:.0f} files/s) …", err=True)
 
     try:
-        report = build_index(sources, settings.index_dir, settings, progress=progress, rebuild=rebuild)
+        report = build_index(sources, settings=settings, progress=progress, rebuild=rebuild)
     except SearchError as exc:
         _fail(exc)
+    except OSError as exc:  # a read-only folder, a full disk: the live index is as it was
+        _fail(SearchError(f"cannot write the index in {settings.index_dir}: {exc.strerror or exc}",
+                          hint="free some space or choose a writable --index-dir; the previous index still serves"))
     click.echo(report.summary())
     for path, reason in report.skipped:
         click.echo(f"  skipped {path}: {reason}")
@@ -106,16 +111,20 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
 
 
 def search_options(command):
-    """The options `query` and `export` share: the same filters as the UI and the API."""
+    """The options `query` and `export` share: the same filters as the UI and the API, from
+    search.filters.FILTERS."""
+    filters = []
+    for f in FILTERS:
+        name = f.field
+        if f.kind == "values":
+            filters.append(click.option(f.option, name, multiple=True, help=f.help + " Repeatable."))
+        elif f.kind in ("date", "time"):
+            filters.append(click.option(f.option, name, help=f.help))
+        else:
+            filters.append(click.option(f.option, name, is_flag=True, help=f.help))
     for option in reversed([
         click.argument("text", default=""),
-        click.option("--outlet", multiple=True, help="Only this outlet (repeatable: any of them)."),
-        click.option("--actor", multiple=True, help="Only articles about this actor (repeatable: any of them)."),
-        click.option("--not-outlet", multiple=True, help="Leave out this outlet (repeatable)."),
-        click.option("--not-actor", multiple=True, help="Leave out articles about this actor (repeatable)."),
-        click.option("--from", "date_from", help="From date: YYYY, YYYY-MM or YYYY-MM-DD."),
-        click.option("--to", "date_to", help="To date: YYYY, YYYY-MM or YYYY-MM-DD."),
-        click.option("--undated", is_flag=True, help="Only articles without a date."),
+        *filters,
         click.option("--in", "scope", default="all", show_default=True, help="Search in: all, body, comments, title."),
         click.option("--sort", default="relevance", show_default=True, help="relevance, newest or oldest."),
         click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path)),
@@ -125,13 +134,10 @@ def search_options(command):
 
 
 def _request(options: dict, page: int = 1, per_page: int = 10):
-    from search.query import SearchRequest
+    from search.request import SearchRequest
 
-    return SearchRequest(
-        q=options["text"], scope=options["scope"], outlets=options["outlet"], actors=options["actor"],
-        not_outlets=options["not_outlet"], not_actors=options["not_actor"], date_from=options["date_from"],
-        date_to=options["date_to"], undated=options["undated"], sort=options["sort"], page=page, per_page=per_page,
-    )
+    return SearchRequest(q=options["text"], scope=options["scope"], sort=options["sort"], page=page, per_page=per_page,
+                         **{f.field: options[f.field] for f in FILTERS})
 
 
 @main.command()
@@ -161,7 +167,7 @@ def query(page: int, per_page: int, as_json: bool, **options) -> None:
         for snippet in hit["snippets"]:
             plain = snippet["html"].replace("<mark>", "[").replace("</mark>", "]")
             click.echo(f"   {snippet['field']}: {html.unescape(plain)}")
-    for name in ("outlet", "actor", "date"):
+    for name in (*FACETS, "date"):
         values = ", ".join(f"{f['value']} ({f['count']})" for f in data["facets"][name][:10])
         click.echo(f"\n{name}: {values or '-'}")
     if data["key_terms"]:
@@ -175,10 +181,10 @@ def query(page: int, per_page: int, as_json: bool, **options) -> None:
 def export(fmt: str, output: Path | None, **options) -> None:
     """Export every result of a search (all pages) as CSV or JSONL, with the query recorded."""
     from search.export import iter_export
-    from search.query import SearchEngine
+    from search.query import engine_for
 
     settings = Settings.from_env(index_dir=options["index_dir"])
-    engine = SearchEngine(settings.index_dir, settings)
+    engine = engine_for(settings)
     try:
         chunks = iter_export(engine, _request(options, per_page=settings.per_page), fmt)
         first = next(chunks)
@@ -195,27 +201,60 @@ def export(fmt: str, output: Path | None, **options) -> None:
 
 
 @main.command()
+@search_options
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where watches remember what they printed [default: $XDG_STATE_HOME/mosaic/watches.json].")
+@click.option("--limit", default=100, show_default=True, help="Most articles printed in one run.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per article.")
+def watch(state_file: Path | None, limit: int, as_json: bool, **options) -> None:
+    """Print the articles matching a search that are new to the index since the last run of the
+    same watch (every match, on its first run): for cron jobs and alert pipelines."""
+    from search.watch import default_state_file, run_watch
+
+    settings = Settings.from_env(index_dir=options["index_dir"])
+    try:
+        new = run_watch(_request(options), settings, state_file or default_state_file())
+    except SearchError as exc:
+        _fail(exc)
+    for row in new[:limit]:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo("  ".join(x for x in (row["date"] or "undated", row["outlet"] or "-", row["title"], row["url"]) if x))
+    if len(new) > limit:
+        click.echo(f"… and {len(new) - limit} more", err=True)
+
+
+@main.command()
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--host", help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default: 8000].")
-def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
-    """Serve the web UI and JSON API with waitress (builds the index from seeds/ if there is none)."""
-    import waitress
+@click.option("--workers", type=int, help="Server processes [default: one per CPU core].")
+def serve(index_dir: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web UI and JSON API (builds the index from seeds/ if there is none).
 
-    from search.indexer import build_index, current_generation
-    from webui import create_app
+    Runs in the foreground on gunicorn: Ctrl+C or TERM stops it gracefully, HUP restarts its
+    workers. Each request is logged to standard output.
+    """
+    from search.errors import IndexMissing, IndexOutdated
+    from search.indexer import build_index
+    from search.query import engine_for
+    from webui.server import serve as run_server
 
-    settings = Settings.from_env(index_dir=index_dir, host=host, port=port)
-    if current_generation(settings.index_dir) is None:
+    settings = Settings.from_env(index_dir=index_dir, host=host, port=port, workers=workers)
+    try:
+        engine_for(settings).status()
+    except IndexOutdated as exc:
+        _fail(exc)
+    except IndexMissing:
         click.echo(f"no index in {settings.index_dir}; building it from {settings.seeds_dir} …")
         try:
-            click.echo(build_index([settings.seeds_dir], settings.index_dir, settings).summary())
+            click.echo(build_index([settings.seeds_dir], settings=settings).summary())
         except SearchError as exc:
             _fail(exc)
-    app = create_app({"SETTINGS": settings})
-    with app.app_context():
-        from webui.engine import engine
-
-        engine().warm()  # the first visitor should not wait for the facet table and gazetteer
-    click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  (Ctrl+C stops)")
-    waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="mosaic")
+    if settings.host not in LOOPBACK_HOSTS:
+        click.echo(f"WARNING: listening on {settings.host}: anyone who can reach this address can search and read "
+                   "the whole index. Mosaic has no user accounts; set MOSAIC_API_TOKEN, or serve on 127.0.0.1 behind "
+                   "a reverse proxy that authenticates (README: Serving to others).", err=True)
+    click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  ({settings.engine}; Ctrl+C stops)")
+    run_server(settings)

@@ -24,10 +24,22 @@ class IndexMissing(SearchError):
     code = "index_missing"
 
 
+class IndexOutdated(IndexMissing):
+    """The index was built by a Mosaic whose files mean something else; it must be rebuilt."""
+
+    code = "index_outdated"
+
+
 class BadQuery(SearchError):
     """A query or search parameter the user gave is malformed."""
 
     code = "bad_query"
+
+
+class TooLarge(SearchError):
+    """A request larger than the server accepts (its body, its URL, its headers)."""
+
+    code = "request_too_large"
 
 
 class NotFound(SearchError):
@@ -36,7 +48,8 @@ class NotFound(SearchError):
     code = "not_found"
 
 
-class QueryTimeout(BadQuery):
-    """A query ran past the time limit and was stopped (reported like a bad query: 400)."""
+class QueryTimeout(SearchError):
+    """A query ran past the time limit and was stopped: the server is not broken, but it will
+    not answer this one (503 on every surface, declared in the OpenAPI document)."""
 
     code = "query_timeout"

@@ -1,7 +1,7 @@
 """The Whoosh schema: the only module that spells index field names.
 
 Searchable text fields carry boosts; facet values live in per-document columns (read once per
-searcher into arrays, see search.facets) because Whoosh's own facet counting re-reads terms
+generation into arrays, see search.store.whoosh.facets) because Whoosh's own facet counting re-reads terms
 for every query.
 """
 
@@ -18,6 +18,7 @@ from whoosh.formats import Positions
 
 from search.analysis import keyword_analyzer, keyword_term, name_analyzer, text_analyzer
 from search.article import ActorMention, Article, Comment
+from search.filters import FACETS, facet_values
 from search.ingest.actors import gazetteer_digest, load_gazetteer
 from search.ingest.fingerprint import pack
 
@@ -48,7 +49,8 @@ QUERY_FIELDS: dict[str, str] = {
 }
 KEYWORD_FIELDS = ("actor", "comment_actor", "tag")  # values are whole names, resolved via the gazetteer
 SNIPPET_FIELDS = ("body", "comments")
-FACET_OUTLET, FACET_ACTORS, FACET_DATE, FACET_AUTHOR = "facet_outlet", "facet_actors", "facet_date", "facet_author"
+FACET_DATE = "facet_date"
+INDEXED_AT = "indexed_at"  # stored ISO time and, as seconds, a column: when the article entered the index
 FINGERPRINT = "fingerprint"
 VALUE_SEPARATOR = "\n"
 
@@ -80,6 +82,11 @@ def _text(**kwargs) -> TEXT:
     return field
 
 
+def facet_column(facet: str) -> str:
+    """Return the name of the per-document column that holds a facet's values (one per line)."""
+    return "facet_" + facet
+
+
 def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
@@ -90,6 +97,7 @@ def build_schema() -> Schema:
         author=TEXT(analyzer=name_analyzer(), stored=True, field_boost=AUTHOR_BOOST),
         authors=STORED(),
         fetched_at=STORED(),
+        indexed_at=STORED(),
         source=STORED(),
         provenance=STORED(),
         outlet=TEXT(analyzer=name_analyzer(), stored=True),
@@ -105,11 +113,10 @@ def build_schema() -> Schema:
         comments=_text(analyzer=text_analyzer(), field_boost=COMMENTS_BOOST),
         comment_list=STORED(),
         **{
-            FACET_OUTLET: COLUMN(columns.VarBytesColumn()),
-            FACET_ACTORS: COLUMN(columns.VarBytesColumn()),
+            **{facet_column(name): COLUMN(columns.VarBytesColumn()) for name in FACETS},
             FACET_DATE: COLUMN(columns.VarBytesColumn()),
-            FACET_AUTHOR: COLUMN(columns.VarBytesColumn()),
             FINGERPRINT: COLUMN(columns.VarBytesColumn()),
+            INDEXED_AT + "_seconds": COLUMN(columns.NumericColumn("q")),
         },
     )
 
@@ -139,10 +146,8 @@ def article_to_document(article: Article) -> dict:
         "body": article.body,
         "comments": "\n\n".join(c.text for c in article.comments),
         "comment_list": json.dumps([[c.author, c.text] for c in article.comments]),
-        FACET_OUTLET: article.outlet.encode("utf-8"),
-        FACET_ACTORS: VALUE_SEPARATOR.join(article.actors).encode("utf-8"),
+        **{facet_column(name): VALUE_SEPARATOR.join(values).encode("utf-8") for name, values in facet_values(article).items()},
         FACET_DATE: (article.date or "").encode("utf-8"),
-        FACET_AUTHOR: article.author.encode("utf-8"),
         FINGERPRINT: pack(article.fingerprint),
     }
 

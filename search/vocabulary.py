@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import unicodedata
 from collections import Counter, defaultdict
 from functools import cached_property, lru_cache
@@ -140,15 +139,25 @@ class Vocabulary:
         return [(w, round(s, 2)) for w, s in scored[:count]]
 
 
-_cache: dict[str, Vocabulary] = {}
-_lock = threading.Lock()
+_QUERY_WORD = re.compile(r'(?<![\w:*?])([^\W\d_]{3,})(?![\w:*?])')
 
 
-def vocabulary_for(generation: Path) -> Vocabulary:
-    """Return the vocabulary of an index generation, loaded once."""
-    key = str(generation)
-    with _lock:
-        if key not in _cache:
-            _cache.clear()
-            _cache[key] = Vocabulary.load(generation)
-        return _cache[key]
+def suggest_query(q: str, vocabulary) -> str | None:
+    """Return `q` with misspelt plain words replaced by known ones, or None when nothing changes."""
+    from search.parsing import OPERATORS  # the query syntax's words are never "corrected"
+
+    changed = False
+
+    def fix(match):
+        nonlocal changed
+        word = match.group(1)
+        if word in OPERATORS:
+            return word
+        suggestion = vocabulary.suggest(word)
+        if suggestion is None:
+            return word
+        changed = True
+        return suggestion.capitalize() if word[:1].isupper() else suggestion
+
+    corrected = _QUERY_WORD.sub(fix, q)
+    return corrected if changed else None

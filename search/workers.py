@@ -1,9 +1,10 @@
-"""Ingest worker processes: files read, extracted and analysed in parallel, results in order.
+"""Ingest worker processes: files read, extracted and prepared in parallel, results in order.
 
 The one process that writes the index can only add documents one at a time, so everything
-that can be done before is done in workers: reading and extracting each file, analysing its
-long text fields for the index (search.schema.analyse_ahead) and collecting its words for the
-vocabulary. Small jobs run in the calling process; the start-up of workers costs more.
+that can be done before is done in workers: reading and extracting each file, and preparing
+each article for the engine's writer (the engine's `preparer`: for Whoosh, analysing the long
+text fields and collecting the vocabulary's words). Small jobs run in the calling process; the
+start-up of workers costs more.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from search.config import Settings
 from search.ingest import Skipped, read_articles
-from search.schema import analyse_ahead, article_to_document
-from search.vocabulary import words_of
 
 # Ingest runs in worker processes when at least this many files need reading; below it the
 # start-up of the workers costs more than it saves.
@@ -29,27 +27,8 @@ WINDOW_BATCHES = 64
 WINDOW_BYTES = 24 << 20  # input bytes in flight; their prepared articles wait in the writer's memory
 
 
-@dataclass(frozen=True)
-class PreparedArticle:
-    """An article made ready for the index writer by an ingest worker: its Whoosh document,
-    long text fields already analysed (search.schema.analyse_ahead), and its vocabulary words."""
-
-    id: str
-    path: str
-    kind: str
-    document: dict
-    words: frozenset[str]
-
-
-def prepare_article(article, schema) -> PreparedArticle:
-    document = analyse_ahead(article_to_document(article), schema)
-    return PreparedArticle(article.id, article.path, article.kind, document,
-                           frozenset(words_of(article.title + "\n" + article.body)))
-
-
-def _prepared(path: Path, settings: Settings, schema) -> list:
-    return [item if isinstance(item, Skipped) else prepare_article(item, schema)
-            for item in read_articles(path, settings)]
+def _prepared(path: Path, settings: Settings, preparer) -> list:
+    return [item if isinstance(item, Skipped) else preparer(item) for item in read_articles(path, settings)]
 
 
 def _batches(paths: list[Path]) -> list[tuple[list[Path], int]]:
@@ -71,19 +50,19 @@ def _batches(paths: list[Path]) -> list[tuple[list[Path], int]]:
     return batches
 
 
-def prepare_files(paths: list[Path], settings: Settings, schema, progress) -> Iterator:
-    """Yield the prepared articles and skips of `paths` in order, read by worker processes for
-    big jobs."""
+def prepare_files(paths: list[Path], settings: Settings, preparer, progress) -> Iterator:
+    """Yield `preparer(article)` for each article of `paths`, and a Skipped for each input that
+    holds none, in order; read by worker processes for big jobs."""
     workers = min(settings.index_workers or os.cpu_count() or 1, 8)
     if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
         for done, path in enumerate(paths, start=1):
-            yield from _prepared(path, settings, schema)
+            yield from _prepared(path, settings, preparer)
             if progress:
                 progress(done, path)
         return
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
     done = 0
-    with context.Pool(workers, initializer=_init_worker, initargs=(settings, schema)) as pool:
+    with context.Pool(workers, initializer=_init_worker, initargs=(settings, preparer)) as pool:
         # Results are taken in input order, so a slow batch (a JSONL export of a thousand
         # articles) holds up the ones behind it: a wide window of batches in flight keeps the
         # workers busy meanwhile; its bound in input bytes keeps memory flat.
@@ -111,11 +90,11 @@ def prepare_files(paths: list[Path], settings: Settings, schema, progress) -> It
 _worker_state: tuple | None = None
 
 
-def _init_worker(settings: Settings, schema) -> None:
+def _init_worker(settings: Settings, preparer) -> None:
     global _worker_state
-    _worker_state = (settings, schema)
+    _worker_state = (settings, preparer)
 
 
 def _read_batch(paths: list[Path]) -> list:
-    settings, schema = _worker_state
-    return [item for path in paths for item in _prepared(path, settings, schema)]
+    settings, preparer = _worker_state
+    return [item for path in paths for item in _prepared(path, settings, preparer)]

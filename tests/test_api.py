@@ -2,7 +2,7 @@
 
 import pytest
 
-HIT_KEYS = {"id", "title", "author", "outlet", "date", "url", "actors", "score", "snippets", "matched_in", "copies", "actor_urls"}
+HIT_KEYS = {"id", "title", "author", "authors", "outlet", "date", "url", "actors", "fetched_at", "indexed_at", "score", "snippets", "matched_in", "copies"}
 
 
 def test_search_shape(client):
@@ -19,7 +19,8 @@ def test_search_shape(client):
     assert set(data["facets"]) == {"outlet", "actor", "author", "date"}
     for entries in data["facets"].values():
         for entry in entries:
-            assert {"value", "count", "selected"} <= set(entry)
+            assert {"value", "count", "selected", "excluded"} <= set(entry)
+            assert "toggle_url" not in entry  # links are the HTML page's, not the result's
     selected = [e["value"] for e in data["facets"]["outlet"] if e["selected"]]
     assert selected == ["SouthFront"]
 

@@ -5,7 +5,8 @@ import pytest
 from search.config import Settings
 from search.indexer import build_index
 from search.ingest.fingerprint import body_sketch, resemblance
-from search.query import SearchEngine, SearchRequest
+from search.request import SearchRequest
+from tests.conftest import engine_at
 from tests.conftest import FIXTURES
 
 ORIGINAL = (FIXTURES / "corpus" / "kyiv_rferl.txt").read_text(encoding="utf-8")
@@ -30,7 +31,7 @@ def engine(tmp_path_factory):
         '"other.txt" = "https://thediplomat.com/2024/01/taiwan/"\n', encoding="utf-8")
     index_dir = folder / "ix"
     build_index([folder], index_dir, Settings())
-    return SearchEngine(index_dir, Settings())
+    return engine_at(index_dir, Settings())
 
 
 def test_resemblance_separates_copies_from_other_articles():
@@ -44,27 +45,27 @@ def test_results_collapse_copies_with_a_badge(engine):
     assert result.total == 2  # both copies match and both count in facets
     assert result.to_dict()["listed"] == 1
     (hit,) = result.hits
-    assert hit["copies"]["count"] == 2 and hit["copies"]["outlets"] == 2
-    original_id = next(h["id"] for h in engine.search(SearchRequest(q="grid", collapse=False)).hits if h["outlet"] == "RFE/RL")
-    assert hit["copies"]["earliest_id"] == original_id
-    assert hit["copies"]["is_earliest"] == (hit["id"] == original_id)
+    assert hit.copies.count == 2 and hit.copies.outlets == 2
+    original_id = next(h.id for h in engine.search(SearchRequest(q="grid", collapse=False)).hits if h.outlet == "RFE/RL")
+    assert hit.copies.earliest_id == original_id
+    assert hit.copies.is_earliest == (hit.id == original_id)
 
 
 def test_collapse_can_be_turned_off(engine):
     result = engine.search(SearchRequest(q="grid", collapse=False))
     assert len(result.hits) == 2 and result.to_dict()["listed"] == 2
-    assert engine.search(SearchRequest(q="Taiwan")).hits[0]["copies"] is None
+    assert engine.search(SearchRequest(q="Taiwan")).hits[0].copies is None
 
 
 @pytest.mark.parametrize("max_segments", [8, 2], ids=["appended", "small-segments-merged"])
 def test_updated_clusters_equal_a_rebuild(tmp_path, monkeypatch, max_segments):
     """An update re-clusters only new documents and broken clusters (documents renumbered by a
     merge of small segments count as new); the result is what a full rebuild computes."""
-    import search.indexer as indexer
+    import search.store.whoosh.writer as whoosh_writer
 
-    monkeypatch.setattr(indexer, "MAX_SEGMENTS", max_segments)
-    monkeypatch.setattr(indexer, "BIG_SEGMENT_SHARE", 0.5)  # with 2: the second update merges the first one's segment
-    monkeypatch.setattr(indexer, "BIG_SEGMENT_DOCS", 2)
+    monkeypatch.setattr(whoosh_writer, "MAX_SEGMENTS", max_segments)
+    monkeypatch.setattr(whoosh_writer, "BIG_SEGMENT_SHARE", 0.5)  # with 2: the second update merges the first one's segment
+    monkeypatch.setattr(whoosh_writer, "BIG_SEGMENT_DOCS", 2)
     folder = tmp_path / "pages"
     folder.mkdir()
     other = (FIXTURES / "corpus" / "taiwan_diplomat.txt").read_text(encoding="utf-8")
@@ -76,10 +77,10 @@ def test_updated_clusters_equal_a_rebuild(tmp_path, monkeypatch, max_segments):
 
     def clusters(index_dir) -> dict[str, int]:
         """Listed title → copies in its cluster, and how many articles there are in all."""
-        engine = SearchEngine(index_dir, Settings())
+        engine = engine_at(index_dir, Settings())
         listed = engine.search(SearchRequest(per_page=50)).hits
         articles = engine.search(SearchRequest(collapse=False, per_page=50)).total
-        return {h["title"]: h["copies"]["count"] if h["copies"] else 1 for h in listed} | {"listed": articles}
+        return {h.title: h.copies.count if h.copies else 1 for h in listed} | {"listed": articles}
 
     # A copy arrives, then the original goes: the copy must stop counting it.
     (folder / "copy.txt").write_text(syndicated(ORIGINAL), encoding="utf-8")
@@ -96,11 +97,11 @@ def test_updated_clusters_equal_a_rebuild(tmp_path, monkeypatch, max_segments):
 
 
 def test_a_merge_keeps_the_big_segments_in_place(tmp_path, monkeypatch):
-    import search.indexer as indexer
-    from search.indexer import open_index
+    import search.store.whoosh.writer as whoosh_writer
+    from search.store.whoosh.generation import open_index
 
-    monkeypatch.setattr(indexer, "MAX_SEGMENTS", 3)
-    monkeypatch.setattr(indexer, "BIG_SEGMENT_DOCS", 3)
+    monkeypatch.setattr(whoosh_writer, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(whoosh_writer, "BIG_SEGMENT_DOCS", 3)
     folder = tmp_path / "pages"
     folder.mkdir()
     for name in ("kyiv_rferl", "taiwan_diplomat", "sahel_france24", "erdogan_aljazeera"):
@@ -112,8 +113,8 @@ def test_a_merge_keeps_the_big_segments_in_place(tmp_path, monkeypatch):
         build_index([folder], index_dir, Settings(), rebuild=False)
     sizes = [segment.doc_count_all() for segment in open_index(index_dir)._segments()]
     assert sizes == [4, 3]  # the first segment stayed first; the two small ones went into the new one
-    hit = SearchEngine(index_dir, Settings()).search(SearchRequest(q="grid")).hits[0]
-    assert hit["copies"]["count"] == 4
+    hit = engine_at(index_dir, Settings()).search(SearchRequest(q="grid")).hits[0]
+    assert hit.copies.count == 4
 
 
 def test_array_clustering_finds_the_clusters_pair_by_pair_checks_find():
@@ -122,7 +123,7 @@ def test_array_clustering_finds_the_clusters_pair_by_pair_checks_find():
     import random
     from itertools import combinations
 
-    from search.duplicates import CANDIDATE_MINIMA, DUPLICATE_RESEMBLANCE, KEY_FACTOR, cluster_roots, key_table
+    from search.store.whoosh.duplicates import CANDIDATE_MINIMA, DUPLICATE_RESEMBLANCE, KEY_FACTOR, cluster_roots, key_table
 
     def pair_keys(sketch):
         return [((a * KEY_FACTOR) ^ b) % 2**64 for a, b in combinations(sketch[:CANDIDATE_MINIMA], 2)]

@@ -8,32 +8,34 @@ import pytest
 from click.testing import CliRunner
 
 from search.cli import main
-from search.query import SearchEngine, SearchRequest
+from search.request import SearchRequest
+from search.results import Suggestion
+from tests.conftest import engine_at
 
 
 @pytest.fixture()
 def engine(corpus_settings):
-    return SearchEngine(corpus_settings.index_dir, corpus_settings)
+    return engine_at(corpus_settings.index_dir, corpus_settings)
 
 
 def test_did_you_mean_from_the_index_vocabulary(engine):
     result = engine.search(SearchRequest(q="Erdgan Armenai"))
     assert result.total == 0
-    assert result.did_you_mean == {"query": "Erdogan Armenia", "total": 2}
+    assert result.did_you_mean == Suggestion("Erdogan Armenia", 2)
     assert engine.search(SearchRequest(q="Erdogan")).did_you_mean is None
 
 
 def test_key_terms_of_the_result_set(engine):
-    terms = [t["term"] for t in engine.search(SearchRequest(q="Karabakh")).key_terms]
+    terms = [t.term for t in engine.search(SearchRequest(q="Karabakh")).key_terms]
     assert {"armenia", "azerbaijan"} <= set(terms[:5])
     assert "karabakh" not in terms and "the" not in terms
 
 
 def test_more_like_this(engine):
-    blitz_id = engine.search(SearchRequest(q="title:political")).hits[0]["id"]
+    blitz_id = engine.search(SearchRequest(q="title:political")).hits[0].id
     similar = engine.more_like(blitz_id)
-    assert similar[0]["title"] == "Nagorno-Karabakh: The Multipolar Conflict"
-    assert blitz_id not in [s["id"] for s in similar]
+    assert similar[0].title == "Nagorno-Karabakh: The Multipolar Conflict"
+    assert blitz_id not in [s.id for s in similar]
 
 
 def test_cooccurrence_and_timeline(engine):

@@ -12,8 +12,10 @@ import time
 import pytest
 
 from search.config import Settings
-from search.indexer import build_index, current_generation
-from search.query import SearchEngine, SearchRequest
+from search.indexer import build_index
+from search.store.whoosh.generation import current_generation
+from search.request import SearchRequest
+from tests.conftest import engine_at
 from tests.conftest import FIXTURES, ROOT, SEEDS, running_server
 
 CLIENTS = 20
@@ -88,7 +90,7 @@ def test_killed_rebuilds_at_random_points_leave_the_index_serving(tmp_path, corp
     small, large = corpora
     index_dir = tmp_path / "ix"
     build_index([small], index_dir, Settings())
-    engine = SearchEngine(index_dir)
+    engine = engine_at(index_dir)
     rng = random.Random(7)
     for attempt in range(5):
         live = current_generation(index_dir)

@@ -10,13 +10,15 @@ import pytest
 
 from search.config import Settings
 from search.errors import IndexMissing
-from search.indexer import build_index, current_generation, open_index
-from search.query import SearchEngine, SearchRequest
+from search.indexer import build_index
+from search.store.whoosh.generation import current_generation, open_index
+from search.request import SearchRequest
+from tests.conftest import engine_at
 from tests.conftest import ROOT, SEEDS
 
 
 def total(index_dir, q="") -> int:
-    return SearchEngine(index_dir).search(SearchRequest(q=q)).total
+    return engine_at(index_dir).search(SearchRequest(q=q)).total
 
 
 def test_build_indexes_seeds_and_reports(tmp_path):
@@ -52,7 +54,7 @@ def test_missing_index_is_reported():
 def test_rebuild_replaces_the_index_atomically(tmp_path, copy_seeds):
     index_dir = tmp_path / "ix"
     build_index([copy_seeds / "000_0023f9970ac02a19.txt"], index_dir, Settings())
-    engine = SearchEngine(index_dir)
+    engine = engine_at(index_dir)
     assert engine.search(SearchRequest()).total == 1
     first = current_generation(index_dir)
     build_index([copy_seeds], index_dir, Settings())
@@ -109,7 +111,7 @@ def test_killed_build_leaves_previous_index_serving(tmp_path, copy_seeds):
 def test_incremental_update_reads_only_changed_files(tmp_path, copy_seeds):
     index_dir = tmp_path / "ix"
     build_index([copy_seeds], index_dir, Settings(), rebuild=False)
-    engine = SearchEngine(index_dir)
+    engine = engine_at(index_dir)
 
     again = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
     assert (again.indexed, again.unchanged_files, again.removed_files) == (0, 2, 0)
@@ -123,7 +125,7 @@ def test_incremental_update_reads_only_changed_files(tmp_path, copy_seeds):
     assert engine.search(SearchRequest(q="thalassocracy")).total == 0
     assert engine.search(SearchRequest()).total == 2  # the old version is gone, not duplicated
     (updated,) = engine.search(SearchRequest(q='"sea power"')).hits
-    assert updated["copies"] is None  # nor counted as a near-duplicate copy of the new one
+    assert updated.copies is None  # nor counted as a near-duplicate copy of the new one
 
     (copy_seeds / "001_7bd2b091357a582b.txt").unlink()
     removed = build_index([copy_seeds], index_dir, Settings(), rebuild=False)
@@ -192,7 +194,7 @@ def test_an_update_after_the_gazetteer_changed_reads_every_file_again(tmp_path, 
 
 
 def test_a_damaged_manifest_makes_the_update_read_every_file_again(tmp_path, copy_seeds):
-    from search.indexer import MANIFEST_FILE
+    from search.store.whoosh.generation import MANIFEST_FILE
 
     index_dir = tmp_path / "ix"
     build_index([copy_seeds], index_dir, Settings())
@@ -203,3 +205,21 @@ def test_a_damaged_manifest_makes_the_update_read_every_file_again(tmp_path, cop
     assert (report.indexed, report.rebuilt_because) == (2, "the list of indexed files could not be read")
     assert total(index_dir, "thalassocracy") == 0 and total(index_dir, '"sea power"') >= 1
     assert total(index_dir) == 2  # replaced, not added beside the old version
+
+
+def test_a_folder_with_nothing_readable_makes_an_empty_index_that_answers(tmp_path):
+    """M6: indexing an empty folder, or one of files Mosaic cannot read, ends with a summary and
+    an index that answers every search with no results, instead of a crash."""
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (junk / "empty.html").write_bytes(b"")
+    for folder in (tmp_path / "nothing", junk):
+        folder.mkdir(exist_ok=True)
+        index_dir = tmp_path / f"ix-{folder.name}"
+        report = build_index([folder], index_dir, Settings())
+        assert report.indexed == 0 and len(report.skipped) == len(list(folder.iterdir()))
+        engine = engine_at(index_dir)
+        for q in ("", "Russia", '"power grid"', "actor:NATO"):
+            result = engine.search(SearchRequest(q=q))
+            assert result.total == 0 and result.hits == [] and all(v == [] for v in result.facets.values())

@@ -10,7 +10,8 @@ import pytest
 from whoosh.reading import TermNotFound
 
 from search.config import Settings
-from search.indexer import build_index, current_generation, open_index
+from search.indexer import build_index
+from search.store.whoosh.generation import current_generation, open_index
 from search.matching import match_all
 from search.parsing import parse_query
 from search.postings import SUFFIX_TERMS

@@ -20,7 +20,7 @@ def search(corpus_settings):
 
 
 def titles(result) -> set[str]:
-    return {hit["title"] for hit in result.hits}
+    return {hit.title for hit in result.hits}
 
 
 @pytest.mark.parametrize(
@@ -75,38 +75,38 @@ def test_date_filters(search):
 def test_facets_count_disjunctively(search):
     result = search("Erdogan", outlets=("SouthFront",))
     assert result.total == 1
-    outlets = {f["value"]: (f["count"], f["selected"]) for f in result.facets["outlet"]}
+    outlets = {f.value: (f.count, f.selected) for f in result.facets["outlet"]}
     # The outlet facet ignores its own selection: the other outlets still show what they would add.
     assert outlets == {"SouthFront": (1, True), "BLiTZ": (1, False), "Al Jazeera": (1, False)}
-    actors = {f["value"]: f["count"] for f in result.facets["actor"]}
+    actors = {f.value: f.count for f in result.facets["actor"]}
     assert actors["Georgia"] == 1 and "Sweden" not in actors  # other facets follow the selection
 
 
 def test_date_facet_by_year_then_month(search):
-    years = {f["value"]: f["count"] for f in search("").facets["date"]}
+    years = {f.value: f.count for f in search("").facets["date"]}
     assert years == {"2024": 2, "2023": 3, "undated": 3}
-    months = {f["value"]: f["count"] for f in search("", date_from="2023", date_to="2023").facets["date"]}
+    months = {f.value: f.count for f in search("", date_from="2023", date_to="2023").facets["date"]}
     assert months == {"2023-05": 1, "2023-08": 1, "2023-10": 1, "undated": 3}
 
 
 def test_sort_by_date_puts_undated_last(search):
-    newest = [hit["date"] for hit in search("", sort="newest", per_page=50).hits]
+    newest = [hit.date for hit in search("", sort="newest", per_page=50).hits]
     assert newest[:5] == ["2024-11-05", "2024-01-14", "2023-10-14", "2023-08-03", "2023-05-29"]
     assert newest[5:] == [None, None, None]
-    oldest = [hit["date"] for hit in search("", sort="oldest", per_page=50).hits]
+    oldest = [hit.date for hit in search("", sort="oldest", per_page=50).hits]
     assert oldest[:5] == sorted(oldest[:5]) and oldest[5:] == [None, None, None]
 
 
 def test_relevance_ranks_title_matches_first(search):
     result = search("Taiwan")
-    assert result.hits[0]["title"] == "The Taiwan Strait After the Election"
-    scores = [hit["score"] for hit in result.hits]
+    assert result.hits[0].title == "The Taiwan Strait After the Election"
+    scores = [hit.score for hit in result.hits]
     assert scores == sorted(scores, reverse=True)
 
 
 def test_pagination_covers_every_hit_once(search):
     pages = [search("", per_page=3, page=n) for n in (1, 2, 3)]
-    ids = [hit["id"] for page in pages for hit in page.hits]
+    ids = [hit.id for page in pages for hit in page.hits]
     assert pages[0].total == 8 and pages[0].pages == 3
     assert len(ids) == 8 and len(set(ids)) == 8
     assert search("", per_page=3, page=4).hits == []
@@ -115,11 +115,11 @@ def test_pagination_covers_every_hit_once(search):
 def test_snippets_highlight_and_escape(search):
     result = search("script")
     hit = result.hits[0]
-    assert hit["title"].startswith("Why <script>")
-    fields = {s["field"] for s in hit["snippets"]}
+    assert hit.title.startswith("Why <script>")
+    fields = {s.field for s in hit.snippets}
     assert fields == {"body", "comments"}
-    for snippet in hit["snippets"]:
-        html = snippet["html"]
+    for snippet in hit.snippets:
+        html = snippet.html
         assert "<mark>script</mark>" in html
         assert "&lt;" in html
         assert re.sub(r"</?mark>", "", html).count("<") == 0, "only <mark> tags may appear unescaped"
@@ -127,8 +127,8 @@ def test_snippets_highlight_and_escape(search):
 
 def test_snippet_comes_from_comments_when_only_they_match(search):
     hit = search("Ukranazi").hits[0]
-    assert [s["field"] for s in hit["snippets"]] == ["comments"]
-    assert "<mark>Ukranazi</mark>" in hit["snippets"][0]["html"]
+    assert [s.field for s in hit.snippets] == ["comments"]
+    assert "<mark>Ukranazi</mark>" in hit.snippets[0].html
 
 
 @pytest.mark.parametrize(
@@ -158,12 +158,12 @@ def test_malformed_requests_raise_bad_query(search, kwargs, message):
 
 def test_us_state_article_is_not_about_the_country(search):
     hit = search('title:"Georgia counties"').hits[0]
-    assert "Georgia" not in hit["actors"]
+    assert "Georgia" not in hit.actors
 
 
 def test_phrase_snippets_mark_only_the_phrase(search):
-    hit = next(h for h in search('"Collective Security" Armenia').hits if h["title"] == SOUTHFRONT)
-    html = hit["snippets"][0]["html"]
+    hit = next(h for h in search('"Collective Security" Armenia').hits if h.title == SOUTHFRONT)
+    html = hit.snippets[0].html
     assert "<mark>Collective</mark> <mark>Security</mark> Treaty" in html
     assert "<mark>Armenia</mark>" in html
     assert "<mark>collective</mark>" not in html  # the words alone are not the phrase
@@ -180,20 +180,20 @@ def test_phrase_marking_skips_stop_words_like_the_index():
 
 def test_wildcard_matches_are_marked_and_negated_words_are_not(search):
     hit = next(h for h in search("Karabak* NOT Pompeo").hits)
-    assert "Nagorno-<mark>Karabakh</mark>" in hit["snippets"][0]["html"]
+    assert "Nagorno-<mark>Karabakh</mark>" in hit.snippets[0].html
     assert "<mark>Pompeo</mark>" not in str(search("Karabak* NOT Pompeo").hits)
 
 
 def test_matched_in_says_where_the_query_matched(search):
-    assert search("Ukranazi").hits[0]["matched_in"] == ["comments"]
-    taiwan = next(h for h in search("Taiwan").hits if h["title"].startswith("The Taiwan"))
-    assert taiwan["matched_in"] == ["title", "body"]
+    assert search("Ukranazi").hits[0].matched_in == ("comments",)
+    taiwan = next(h for h in search("Taiwan").hits if h.title.startswith("The Taiwan"))
+    assert taiwan.matched_in == ("title", "body")
 
 
 def test_author_facet_and_filter(search):
     result = search("Erdogan", authors=("J.Hawk",))
     assert titles(result) == {SOUTHFRONT}
-    authors = {f["value"]: (f["count"], f["selected"]) for f in result.facets["author"]}
+    authors = {f.value: (f.count, f.selected) for f in result.facets["author"]}
     assert authors == {"J.Hawk": (1, True), "Drago Bosnic": (1, False), "Selin Aydın": (1, False)}
 
 
@@ -219,9 +219,9 @@ def test_slow_query_is_stopped(corpus_settings):
     from dataclasses import replace as copy_with
 
     from search.errors import QueryTimeout
-    from search.query import SearchEngine
+    from tests.conftest import engine_at
 
-    engine = SearchEngine(corpus_settings.index_dir, copy_with(corpus_settings, query_timeout=-1.0))
+    engine = engine_at(corpus_settings.index_dir, copy_with(corpus_settings, query_timeout=-1.0))
     with pytest.raises(QueryTimeout, match="was stopped"):
         engine.search(SearchRequest(q="russia OR turkey OR nato"))
 

@@ -41,7 +41,8 @@ def test_an_index_built_through_many_runs_finds_the_same(tmp_path, monkeypatch):
     rounds; the index it makes answers every search as one built in memory."""
     import search.indexer as indexer
     from search.config import Settings
-    from search.query import SearchEngine, SearchRequest
+    from search.request import SearchRequest
+    from tests.conftest import engine_at
     from tests.conftest import FIXTURES, SEEDS
 
     build = lambda name: indexer.build_index([SEEDS, FIXTURES / "corpus"], tmp_path / name, Settings())
@@ -49,11 +50,13 @@ def test_an_index_built_through_many_runs_finds_the_same(tmp_path, monkeypatch):
     import search.runs as runs
 
     written = []
-    monkeypatch.setattr(indexer, "WRITER_LIMIT_MB", 0.0015)  # a few postings a run
+    import search.store.whoosh.writer as whoosh_writer
+
+    monkeypatch.setattr(whoosh_writer, "WRITER_LIMIT_MB", 0.0015)  # a few postings a run
     monkeypatch.setattr(runs, "write_run", lambda f, items, write=runs.write_run: written.append(1) or write(f, items))
     build("runs")
     assert len(written) > 128  # more runs than Whoosh merges at once: merged in rounds too
     for q in ("Russia", '"power grid"', "Erdogan ceasefire", "comments:Putin"):
-        results = [SearchEngine(tmp_path / name, Settings()).search(SearchRequest(q=q, per_page=50)) for name in ("memory", "runs")]
-        assert [(h["id"], h["score"]) for h in results[0].hits] == [(h["id"], h["score"]) for h in results[1].hits]
+        results = [engine_at(tmp_path / name, Settings()).search(SearchRequest(q=q, per_page=50)) for name in ("memory", "runs")]
+        assert [(h.id, h.score) for h in results[0].hits] == [(h.id, h.score) for h in results[1].hits]
         assert results[0].total == results[1].total > 0

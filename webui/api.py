@@ -9,7 +9,6 @@ from search.export import FORMATS, iter_export
 from webui.engine import engine, settings
 from webui.openapi import openapi_document
 from webui.params import request_from_args
-from webui.views import decorate_result
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -24,7 +23,7 @@ def openapi():
 @bp.get("/search")
 def search():
     search_request = request_from_args(request.args, settings())
-    return jsonify(decorate_result(engine().search(search_request), settings()))
+    return jsonify(engine().search(search_request).to_dict())
 
 
 @bp.get("/export")
@@ -68,4 +67,4 @@ def article(article_id: str):
 
 @bp.get("/articles/<article_id>/similar")
 def similar(article_id: str):
-    return jsonify({"id": article_id, "similar": engine().more_like(article_id)})
+    return jsonify({"id": article_id, "similar": [hit.to_dict() for hit in engine().more_like(article_id)]})

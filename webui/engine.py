@@ -1,19 +1,17 @@
-"""The app's SearchEngine: one per app, created on first use, shared by pages and API."""
+"""The app's engine: the one search.query keeps per settings, shared by pages and API."""
 
 from __future__ import annotations
 
 from flask import current_app
 
 from search.config import Settings
-from search.query import SearchEngine
+from search.engine import Engine
+from search.query import engine_for
 
 
 def settings() -> Settings:
     return current_app.config["SETTINGS"]
 
 
-def engine() -> SearchEngine:
-    ext = current_app.extensions
-    if "mosaic_engine" not in ext:
-        ext["mosaic_engine"] = SearchEngine(settings().index_dir, settings())
-    return ext["mosaic_engine"]
+def engine() -> Engine:
+    return engine_for(settings())

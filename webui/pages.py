@@ -7,8 +7,11 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from search.errors import BadQuery, IndexMissing
-from search.query import SCOPES, SORTS
+from search.errors import BadQuery, IndexMissing, QueryTimeout
+from webui.errors import status_of
+from search.filters import FACETS
+from search.request import SORTS
+from search.schema import SCOPES
 from webui.engine import engine, settings
 from webui.params import request_from_args
 from webui.views import actor_panel, decorate_result
@@ -25,15 +28,16 @@ def search_page():
         return render_template("search.html", error=exc, q=request.args.get("q", ""), scopes=SCOPES, sorts=SORTS, data=None), 400
     try:
         result = engine().search(search_request)
-    except BadQuery as exc:
-        return render_template("search.html", error=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), 400
+    except (BadQuery, QueryTimeout) as exc:
+        return render_template("search.html", error=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), status_of(exc)
     except IndexMissing as exc:
         return render_template("search.html", no_index=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), 503
     data = decorate_result(result, settings())
+    data["links"]["feed_absolute"] = request.url_root.rstrip("/") + data["links"]["feed"]
     if len(search_request.actors) == 1:
         data["actor_panel"] = actor_panel(engine(), search_request, search_request.actors[0], settings())
     return render_template("search.html", data=data, q=search_request.q, scopes=SCOPES, sorts=SORTS,
-                           facet_size=settings().facet_size)
+                           facet_size=settings().facet_size, facets=[(f.name, f.label) for f in FACETS.values()])
 
 
 @bp.get("/articles/<article_id>")

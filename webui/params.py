@@ -1,25 +1,40 @@
-"""request.args → SearchRequest, shared by the HTML pages and the JSON API; URL helpers."""
+"""request.args → SearchRequest, shared by the HTML pages and the JSON API; URL helpers.
+
+The filter parameters come from search.filters.FILTERS, so a filter declared there is parsed
+here, written back into links, and shown as a chip without an edit in this module.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from search.config import Settings
 from search.errors import BadQuery
-from search.query import SearchRequest
+from search.filters import FILTERS, TRUE_FLAGS
+from search.request import SearchRequest
 
 # URL parameters, in the order they appear in generated links.
-PARAMS = ("q", "in", "outlet", "-outlet", "actor", "-actor", "author", "from", "to", "undated", "sort", "page", "per_page", "collapse")
+PARAMS = ("q", "in", *(f.param for f in FILTERS), "sort", "page", "per_page", "collapse")
+FALSE_FLAGS = ("0", "false", "off")
 
 
 def _int(args, name: str, default: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise BadQuery(f"{name}={raw!r} is not a whole number") from None
+    if not (raw.isascii() and raw.isdigit()):
+        raise BadQuery(f"{name}={raw!r} is not a whole number")
+    return int(raw)
+
+
+def _flag(args, name: str, default: bool) -> bool:
+    raw = args.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in TRUE_FLAGS + FALSE_FLAGS:
+        raise BadQuery(f"{name}={raw!r} is not a yes/no value", hint="use 1 or 0")
+    return raw in TRUE_FLAGS
 
 
 def request_from_args(args, settings: Settings) -> SearchRequest:
@@ -27,27 +42,38 @@ def request_from_args(args, settings: Settings) -> SearchRequest:
     unknown = sorted(set(args) - set(PARAMS) - {"format"})
     if unknown:
         raise BadQuery(f"unknown parameter {unknown[0]!r}", hint="parameters: " + ", ".join(PARAMS))
-
-    def values(name: str) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(v.strip() for v in args.getlist(name) if v.strip()))
-
+    filters = {}
+    for f in FILTERS:
+        if f.kind == "values":
+            filters[f.field] = tuple(dict.fromkeys(v.strip() for v in args.getlist(f.param) if v.strip()))
+        elif f.kind in ("date", "time"):
+            filters[f.field] = args.get(f.param, "").strip() or None
+        else:
+            filters[f.field] = _flag(args, f.param, False)
     request = SearchRequest(
         q=args.get("q", ""),
         scope=args.get("in", "all") or "all",
-        outlets=values("outlet"),
-        actors=values("actor"),
-        not_outlets=values("-outlet"),
-        not_actors=values("-actor"),
-        authors=values("author"),
-        date_from=args.get("from", "").strip() or None,
-        date_to=args.get("to", "").strip() or None,
-        undated=args.get("undated", "") in ("1", "true", "on"),
         sort=args.get("sort", "relevance") or "relevance",
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", settings.per_page),
-        collapse=args.get("collapse", "1") not in ("0", "false", "off"),
+        collapse=_flag(args, "collapse", True),
+        **filters,
     )
     return request.validate(settings)
+
+
+def filter_pairs(request: SearchRequest) -> list[tuple[str, str]]:
+    """Return the URL parameters of the request's filters."""
+    pairs: list[tuple[str, str]] = []
+    for f in FILTERS:
+        value = getattr(request, f.field)
+        if f.kind == "values":
+            pairs += [(f.param, v) for v in value]
+        elif f.kind in ("date", "time") and value:
+            pairs.append((f.param, value))
+        elif f.kind == "flag" and value:
+            pairs.append((f.param, "1"))
+    return pairs
 
 
 def request_to_pairs(request: SearchRequest, settings: Settings) -> list[tuple[str, str]]:
@@ -57,15 +83,7 @@ def request_to_pairs(request: SearchRequest, settings: Settings) -> list[tuple[s
         pairs.append(("q", request.q))
     if request.scope != "all":
         pairs.append(("in", request.scope))
-    pairs += [("outlet", v) for v in request.outlets] + [("-outlet", v) for v in request.not_outlets]
-    pairs += [("actor", v) for v in request.actors] + [("-actor", v) for v in request.not_actors]
-    pairs += [("author", v) for v in request.authors]
-    if request.date_from:
-        pairs.append(("from", request.date_from))
-    if request.date_to:
-        pairs.append(("to", request.date_to))
-    if request.undated:
-        pairs.append(("undated", "1"))
+    pairs += filter_pairs(request)
     if request.sort != "relevance":
         pairs.append(("sort", request.sort))
     if request.page != 1:
@@ -79,12 +97,9 @@ def request_to_pairs(request: SearchRequest, settings: Settings) -> list[tuple[s
 
 def search_url(request: SearchRequest, settings: Settings, **changes) -> str:
     """Return "/?..." for `request` with `changes` applied; any change but a page resets to page 1."""
-    from dataclasses import replace
-
     if "page" not in changes:
         changes["page"] = 1
-    changed = replace(request, **changes)
-    query = urlencode(request_to_pairs(changed, settings))
+    query = urlencode(request_to_pairs(replace(request, **changes), settings))
     return "/" + ("?" + query if query else "")
 
 

@@ -1,25 +1,25 @@
-"""Shape a SearchResult for display: toggle links on facet values, filter chips, page links.
-
-The JSON API returns the same dict the templates render, so both show the same counts and links.
+"""Shape a SearchResult for the HTML page: toggle links on facet values, filter chips, page
+links and chart geometry. The JSON API returns the result itself (SearchResult.to_dict());
+everything added here is presentation.
 """
 
 from __future__ import annotations
 
 from search.config import Settings
-from search.query import SearchResult
-from webui.params import search_url, toggled
+from search.filters import FACETS, FILTERS, facet_filters
+from search.results import SearchResult
+from webui.params import filter_pairs, search_url, toggled
 
 
 def decorate_result(result: SearchResult, settings: Settings) -> dict:
-    """Return result.to_dict() with toggle URLs on facet values, chips and pagination links."""
+    """Return result.to_dict() with what the page shows around it: facet toggle URLs, chips,
+    pagination and export links, the date histogram and the hidden form fields."""
     r = result.request
     data = result.to_dict()
-    for entry in data["facets"]["outlet"]:
-        entry["toggle_url"] = search_url(r, settings, outlets=toggled(r.outlets, entry["value"]))
-    for entry in data["facets"]["actor"]:
-        entry["toggle_url"] = search_url(r, settings, actors=toggled(r.actors, entry["value"]))
-    for entry in data["facets"]["author"]:
-        entry["toggle_url"] = search_url(r, settings, authors=toggled(r.authors, entry["value"]))
+    for name in FACETS:
+        keep, _ = facet_filters(name)
+        for entry in data["facets"][name]:
+            entry["toggle_url"] = search_url(r, settings, **{keep.field: toggled(getattr(r, keep.field), entry["value"])})
     for entry in data["facets"]["date"]:
         if entry["value"] == "undated":
             entry["toggle_url"] = search_url(r, settings, undated=not r.undated, date_from=None, date_to=None)
@@ -27,16 +27,15 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
             entry["toggle_url"] = search_url(r, settings, date_from=None, date_to=None)
         else:
             entry["toggle_url"] = search_url(r, settings, date_from=entry["from"], date_to=entry["to"], undated=False)
-    chips = [{"label": f"outlet: {v}", "remove_url": search_url(r, settings, outlets=toggled(r.outlets, v))} for v in r.outlets]
-    chips += [{"label": f"not outlet: {v}", "remove_url": search_url(r, settings, not_outlets=toggled(r.not_outlets, v))} for v in r.not_outlets]
-    chips += [{"label": f"actor: {v}", "remove_url": search_url(r, settings, actors=toggled(r.actors, v))} for v in r.actors]
-    chips += [{"label": f"not actor: {v}", "remove_url": search_url(r, settings, not_actors=toggled(r.not_actors, v))} for v in r.not_actors]
-    chips += [{"label": f"author: {v}", "remove_url": search_url(r, settings, authors=toggled(r.authors, v))} for v in r.authors]
+    chips = [{"label": f"{f.chip}: {v}", "remove_url": search_url(r, settings, **{f.field: toggled(getattr(r, f.field), v)})}
+             for f in FILTERS if f.kind == "values" for v in getattr(r, f.field)]
     if r.date_from or r.date_to:
         label = r.date_from if r.date_from == r.date_to else f"{r.date_from or '…'} – {r.date_to or '…'}"
         chips.append({"label": f"date: {label}", "remove_url": search_url(r, settings, date_from=None, date_to=None)})
     if r.undated:
         chips.append({"label": "undated", "remove_url": search_url(r, settings, undated=False)})
+    if r.indexed_since:
+        chips.append({"label": f"indexed since {r.indexed_since}", "remove_url": search_url(r, settings, indexed_since=None)})
     if data.get("did_you_mean"):
         data["did_you_mean"]["url"] = search_url(r, settings, q=data["did_you_mean"]["query"])
     for term in data.get("key_terms", []):
@@ -45,8 +44,12 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         hit["actor_urls"] = [search_url(r, settings, actors=(a,) if a not in r.actors else r.actors) for a in hit["actors"][:12]]
     data["histogram"] = date_histogram(data["facets"]["date"])
     data["chips"] = chips
-    data["clear_url"] = search_url(r, settings, outlets=(), actors=(), not_outlets=(), not_actors=(), authors=(),
-                                   date_from=None, date_to=None, undated=False)
+    cleared = {f.field: () if f.kind == "values" else (False if f.kind == "flag" else None) for f in FILTERS}
+    data["clear_url"] = search_url(r, settings, **cleared)
+    # The search box keeps every filter; the facet form's checkboxes stand for their own.
+    checkbox_params = {facet_filters(name)[0].param for name in FACETS}
+    data["hidden_filters"] = filter_pairs(r)
+    data["facet_form_hidden"] = [(k, v) for k, v in filter_pairs(r) if k not in checkbox_params]
     data["links"] = {
         "self": search_url(r, settings, page=r.page),
         "prev": search_url(r, settings, page=r.page - 1) if r.page > 1 else None,
@@ -54,8 +57,16 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         "sort": {s: search_url(r, settings, sort=s) for s in ("relevance", "newest", "oldest")},
         "export_csv": "/api/export" + _with_format(search_url(r, settings), "csv"),
         "export_jsonl": "/api/export" + _with_format(search_url(r, settings), "jsonl"),
+        "feed": "/feed.atom" + search_url(r, settings)[1:],
     }
+    data["links"]["feed_since"] = "/feed.atom" + search_url(r, settings, indexed_since=_now_iso())[1:]
     return data
+
+
+def _now_iso() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _with_format(url: str, fmt: str) -> str:

@@ -1,0 +1,1 @@
+"""Engines behind search.engine's interface: `whoosh` (embedded, the default) and `opensearch`."""
