@@ -57,6 +57,11 @@ def read_articles(path: str | Path, settings: Settings | None = None) -> Iterato
     settings = settings or Settings()
     path = Path(path)
     kind = input_kind(path)
+    if kind == "warc":  # read record by record: the size limit is per record, not per file
+        from search.ingest.warc import read_warc
+
+        yield from read_warc(path, settings)
+        return
     try:
         if kind is None:
             raise IngestError(f"unsupported file type {''.join(path.suffixes) or '(none)'!r}")

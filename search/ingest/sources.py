@@ -18,13 +18,13 @@ from search.errors import IngestError
 logger = logging.getLogger(__name__)
 
 # Input kinds by suffix (a further .gz means gzip-compressed); other files in a folder are ignored.
-SUFFIX_KINDS = {".txt": "dump", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+SUFFIX_KINDS = {".txt": "dump", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".warc": "warc"}
 SOURCES_FILE = "sources.toml"
 _CHARSET_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 def input_kind(path: Path) -> str | None:
-    """Return "dump", "html" or "jsonl" for a supported file name (gzipped or not), else None."""
+    """Return "dump", "html", "jsonl" or "warc" for a supported file name (gzipped or not), else None."""
     suffixes = [s.lower() for s in path.suffixes[-2:]]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
