@@ -300,3 +300,36 @@ def test_extract_reads_the_first_page_of_a_warc(crawl):
     data = json.loads(result.output)
     assert (data["url"], data["fetched_at"], data["kind"]) == (ARMENIA, "2024-03-05T09:00:00Z", "warc")
     assert os.path.samefile(data["path"], path)
+
+
+def _cut_in_half(data: bytes, offsets: list[int]) -> bytes:  # a copy that stopped in the third record
+    return data[: (offsets[2] + offsets[3]) // 2]
+
+
+def _garbled_member(data: bytes, offsets: list[int]) -> bytes:  # zeros written over the third gzip member
+    middle = (offsets[2] + offsets[3]) // 2
+    return data[:middle] + bytes(64) + data[middle + 64:]
+
+
+def _text_between(data: bytes, offsets: list[int]) -> bytes:  # something that is not a record, before the third
+    return data[: offsets[2]] + b"<html>a page pasted in by hand</html>\n" + data[offsets[2]:]
+
+
+@pytest.mark.parametrize("gzipped, damage, detail", [
+    (True, _cut_in_half, "the record is cut short"),
+    (False, _cut_in_half, "the record is cut short"),
+    (True, _garbled_member, "Invalid WARC record, first line: "),
+    (True, _text_between, "Invalid WARC record, first line: <html>a page pasted in by hand</html>"),
+    (False, _text_between, "Invalid WARC record, first line: <html>a page pasted in by hand</html>"),
+])
+def test_damaged_file_keeps_the_records_before_the_break(tmp_path, gzipped, damage, detail):
+    path = tmp_path / ("crawl.warc.gz" if gzipped else "crawl.warc")
+    pages = [page(url=f"https://review.example.org/2023/0{n}/p/", title=f"Page {n}", author="Anna Petrosyan",
+                  words=f"marker{n} page") for n in range(1, 5)]
+    offsets = write_warc(path, pages, gzipped=gzipped)
+    path.write_bytes(damage(path.read_bytes(), offsets))
+    items = list(read_articles(path))
+    assert [i.title for i in items if not isinstance(i, Skipped)] == ["Page 1", "Page 2"]
+    (broken,) = [i for i in items if isinstance(i, Skipped)]
+    assert broken.reason.startswith(f"broken WARC file at byte offset {offsets[2]} (record 3): {detail}")
+    assert broken.reason.endswith("; the 2 records before it were read") and broken.reason.isprintable()

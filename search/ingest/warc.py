@@ -52,6 +52,7 @@ NOT_PER_RECORD = ("the file is gzipped as a whole, not record by record as crawl
 SNIFF_BYTES = 1024
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+MAX_DETAIL_CHARS = 120  # of warcio's error message in a report
 SCAN_PROGRESS_RECORDS = 1000  # the scan reports progress every this many records
 _WARC_TYPES = {"warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"}
 
@@ -134,9 +135,12 @@ class WarcChunk:
 
 
 class _Broken(Exception):
-    def __init__(self, offset: int | None, detail: str):
+    """Where a WARC file stops being readable (None: nowhere in particular), why, and whether
+    the record before the break was found whole."""
+
+    def __init__(self, offset: int | None, detail: str, last_whole: bool = False):
         super().__init__(detail)
-        self.offset, self.detail = offset, detail
+        self.offset, self.detail, self.last_whole = offset, detail, last_whole
 
 
 def scan_warc(path: str | Path, max_bytes: int, progress: Callable[[WarcProgress], None] | None = None) -> WarcScan:
@@ -164,6 +168,8 @@ def scan_warc(path: str | Path, max_bytes: int, progress: Callable[[WarcProgress
             if pending is not None:
                 scan.add(pending)
         except _Broken as exc:
+            if exc.last_whole and pending is not None:
+                scan.add(pending)
             scan.broken = exc.detail if exc.offset is None else (
                 f"broken WARC file at byte offset {exc.offset} (record {scan.records + 1}): {exc.detail}; "
                 f"the {scan.records} records before it were read")
@@ -252,7 +258,7 @@ def _records(stream, size: int) -> Iterator[tuple[int, object]]:
         except StopIteration:
             break
         except Exception as exc:  # warcio fails on damaged input with many kinds of error
-            raise _Broken(records.offset, _first_line(exc)) from exc
+            raise _Broken(records.offset, _first_line(exc), last_whole=True) from exc
         offset = records.offset  # after next(), the offset of the record it returned
         if record.format != "warc":  # warcio reads ARC too, and takes many a text line for an ARC header
             raise _Broken(offset, "not a WARC record")
@@ -273,7 +279,7 @@ def _records(stream, size: int) -> Iterator[tuple[int, object]]:
             raise _Broken(offset, "the record is cut short")
         offset = records.offset  # where the next record starts
     if offset < size:
-        raise _Broken(offset, "the data after the last whole record is not a WARC record")
+        raise _Broken(offset, "the data after the last whole record is not a WARC record", last_whole=True)
 
 
 @contextlib.contextmanager
@@ -287,8 +293,11 @@ def _quiet():
 
 
 def _first_line(exc: Exception) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return " ".join(line.strip() for line in text.splitlines() if line.strip())[:300]
+    """Return an error's message on one line, printable (warcio quotes the bytes it could not
+    read, binary ones too), and short."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = "".join(c if " " <= c <= "~" else "?" for c in text)  # a binary "line" as ?, not as Latin-1
+    return text if len(text) <= MAX_DETAIL_CHARS else text[:MAX_DETAIL_CHARS] + "…"
 
 
 def _reason_to_skip(record, max_bytes: int) -> str:
