@@ -207,6 +207,7 @@ def test_crawl_is_indexed_and_searched(tmp_path, crawl):
         ARMENIA, "Yerevan weighs leaving the CSTO", "Anna Petrosyan", "review.example.org", "warc")
     # The fetch time is kept as such; the date is the page's own (here from its URL), never the fetch.
     assert (article.fetched_at, article.date) == ("2024-03-05T09:00:00Z", "2023-06-14")
+    assert (hit["fetched_at"], hit["date"]) == ("2024-03-05T09:00:00Z", "2023-06-14")  # as search results show it
     undated = engine.article(search(index_dir, "Aktau")["hits"][0]["id"])
     assert (undated.fetched_at, undated.date) == ("2024-03-01T12:00:00Z", None)
 
@@ -333,3 +334,29 @@ def test_damaged_file_keeps_the_records_before_the_break(tmp_path, gzipped, dama
     (broken,) = [i for i in items if isinstance(i, Skipped)]
     assert broken.reason.startswith(f"broken WARC file at byte offset {offsets[2]} (record 3): {detail}")
     assert broken.reason.endswith("; the 2 records before it were read") and broken.reason.isprintable()
+
+
+POLISH = "Przewodniczący Sejmu ogłosił, że wybory odbędą się wcześniej, a żółć gęślą jaźń"
+TURKISH = "Erdoğan, Şuşa'da Aliyev ile görüştü ve ateşkesi övdü; Ankara memnun"
+RUSSIAN = "Пашинян заморозил участие Армении в ОДКБ и учениях блока"
+
+
+# Detection alone reads the Polish and Turkish pages wrong (Latin-2 and Turkish code pages look
+# like others), so these cases fail unless the declarations are honoured.
+@pytest.mark.parametrize("content_type, meta, encoding, words", [
+    ("text/html; charset=iso-8859-2", "", "iso8859_2", POLISH),  # the HTTP header says
+    ("text/html; charset=ISO-8859-2", "<meta charset='utf-8'>", "iso8859_2", POLISH),  # ... and wins over the page
+    ("text/html", "<meta charset='windows-1254'>", "cp1254", TURKISH),  # only the page says
+    ("text/html; charset=no-such-charset", "<meta http-equiv='Content-Type' content='text/html; charset=windows-1254'>",
+     "cp1254", TURKISH),  # a charset Python does not know is passed over
+    ("text/html", "", "utf-8", RUSSIAN),  # nobody says
+])
+def test_payload_is_decoded_in_the_charset_it_was_sent_in(tmp_path, content_type, meta, encoding, words):
+    path = tmp_path / "crawl.warc.gz"
+    sent = Page(url=ARMENIA, title="Title", author="Anna Petrosyan", words=words, content_type=content_type)
+    body = sent.html().replace("<head>", f"<head>{meta}").encode(encoding)
+    write_warc(path, [lambda w: w.create_warc_record(
+        ARMENIA, "response", payload=io.BytesIO(body), warc_headers_dict={"WARC-Date": sent.fetched},
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1"))])
+    (article,) = read_articles(path)
+    assert article.body.startswith(words + ". Diplomats")
