@@ -360,3 +360,18 @@ def test_payload_is_decoded_in_the_charset_it_was_sent_in(tmp_path, content_type
         http_headers=StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1"))])
     (article,) = read_articles(path)
     assert article.body.startswith(words + ". Diplomats")
+
+
+def test_page_dated_relative_to_its_fetch(tmp_path):
+    """A page that says "3 days ago" was published three days before the crawler fetched it; the
+    fetch time itself stays the fetch time."""
+    path = tmp_path / "crawl.warc.gz"
+    fetched = Page(url=KAZAKH, title="A grain corridor through the Caspian", author="Dana Akhmetova",
+                   words="Aktau terminal throughput doubled last season", fetched="2024-03-05T09:00:00Z")
+    body = fetched.html().replace("</p><p>", "</p><p>3 days ago</p><p>", 1)
+    write_warc(path, [lambda w: w.create_warc_record(
+        KAZAKH, "response", payload=io.BytesIO(body.encode()), warc_headers_dict={"WARC-Date": fetched.fetched},
+        http_headers=StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1"))])
+    (article,) = read_articles(path)
+    assert (article.date, article.fetched_at) == ("2024-03-02", "2024-03-05T09:00:00Z")
+    assert dict(article.provenance)["date"] == "relative_date" and dict(article.provenance)["fetched_at"] == "record"

@@ -25,7 +25,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -336,9 +336,11 @@ def _article_at(stream, fetch: Fetch, path: str, max_bytes: int, settings: Setti
     if len(payload) > max_bytes:
         raise IngestError(f"larger than {max_bytes / 1024 / 1024:.3g} MB once decoded")
     text = decode_bytes(payload, _charset(record.http_headers.get_header("Content-Type"), payload))
-    article = _article_from_html(text, path=Path(path), kind="warc", url=fetch.url, given={}, key=fetch.url,
-                                 settings=settings)
-    return replace(article, fetched_at=fetch.fetched_at or None)
+    # The record states the URL and the fetch time, as a crawl export's record would (and a page
+    # that says "3 days ago" is dated from the fetch time, search.ingest.metadata).
+    given = {"url": fetch.url, "fetched_at": fetch.fetched_at}
+    return _article_from_html(text, path=Path(path), kind="warc", url=fetch.url, given=given, key=fetch.url,
+                              settings=settings)
 
 
 def _charset(content_type: str | None, payload: bytes) -> str | None:
