@@ -79,6 +79,7 @@ def build_index(
     also with how far into its records it is (search.ingest.warc.WarcProgress).
     """
     settings = settings or Settings()
+    paths = list(paths)
     if index_dir is not None:
         settings = replace(settings, index_dir=Path(index_dir))
     engine = open_engine(settings)
@@ -115,7 +116,7 @@ def build_index(
                     report.indexed += 1
                     report.kinds[item.kind] += 1
             logger.info("read and added %d articles in %.1fs", report.indexed, time.perf_counter() - started)
-            report.generation = writer.publish(states)
+            report.generation = writer.publish(states, [str(Path(p).resolve()) for p in paths])
         except BaseException:
             writer.cancel()
             raise
