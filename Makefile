@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install index serve browser clean
+.PHONY: run test install index serve browser clean opensearch
 
 run: install
 	$(BIN)/mosaic index seeds/
@@ -30,5 +30,14 @@ serve: install
 browser:
 	@bash scripts/ensure-chromium.sh
 
+# One real OpenSearch node in the foreground (Ctrl-C stops it), for MOSAIC_ENGINE=opensearch.
+# Built from OpenSearch's jars on Maven Central the first time (needs java 17 and mvn).
+# Data stays in .opensearch/PORT/ between runs; transport (node-to-node) is PORT + 100.
+OPENSEARCH_PORT ?= 9200
+OPENSEARCH_HEAP ?= 512m
+opensearch:
+	OPENSEARCH_HEAP=$(OPENSEARCH_HEAP) tools/opensearch-node/run --home .opensearch/$(OPENSEARCH_PORT) \
+		--http-port $(OPENSEARCH_PORT) --transport-port $$(($(OPENSEARCH_PORT) + 100))
+
 clean:
-	rm -rf $(VENV) build *.egg-info index/gen-* index/CURRENT test-artifacts
+	rm -rf $(VENV) build *.egg-info index/gen-* index/CURRENT test-artifacts tools/opensearch-node/target

@@ -4,7 +4,7 @@ Usage (from the repo root, after bench/scale.py has built an index and written i
 
     .venv/bin/python bench/serve.py --docs 100000 [--clients 4] [--rounds 2] [--work /tmp/mosaic-bench]
 
-It starts `mosaic serve` (waitress) on a free loopback port over the scale run's index, sends
+It starts `mosaic serve` (gunicorn) on a free loopback port over the scale run's index, sends
 the run's query mix (queries.json) as /api/search requests, the same searches bench/scale.py
 times in-process (ten hits, snippets, facet counts), from several client threads for a few
 rounds, and samples the server's RSS from /proc every 50 ms. It prints the server's RSS after

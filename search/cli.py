@@ -16,6 +16,7 @@ from search.filters import FACETS, FILTERS
 
 
 PROGRESS_EVERY = 200
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _fail(exc: SearchError) -> None:
@@ -89,9 +90,12 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
             click.echo(f"  {done} files read in {elapsed:.0f}s ({done / elapsed:.0f} files/s) …", err=True)
 
     try:
-        report = build_index(sources, settings.index_dir, settings, progress=progress, rebuild=rebuild)
+        report = build_index(sources, settings=settings, progress=progress, rebuild=rebuild)
     except SearchError as exc:
         _fail(exc)
+    except OSError as exc:  # a read-only folder, a full disk: the live index is as it was
+        _fail(SearchError(f"cannot write the index in {settings.index_dir}: {exc.strerror or exc}",
+                          hint="free some space or choose a writable --index-dir; the previous index still serves"))
     click.echo(report.summary())
     for path, reason in report.skipped:
         click.echo(f"  skipped {path}: {reason}")
@@ -195,30 +199,32 @@ def export(fmt: str, output: Path | None, **options) -> None:
 @click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--host", help="Address to listen on [default: 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default: 8000].")
-def serve(index_dir: Path | None, host: str | None, port: int | None) -> None:
-    """Serve the web UI and JSON API with waitress (builds the index from seeds/ if there is none)."""
-    import waitress
+@click.option("--workers", type=int, help="Server processes [default: one per CPU core].")
+def serve(index_dir: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web UI and JSON API (builds the index from seeds/ if there is none).
 
+    Runs in the foreground on gunicorn: Ctrl+C or TERM stops it gracefully, HUP restarts its
+    workers. Each request is logged to standard output.
+    """
     from search.errors import IndexMissing, IndexOutdated
     from search.indexer import build_index
     from search.query import engine_for
-    from webui import create_app
+    from webui.server import serve as run_server
 
-    settings = Settings.from_env(index_dir=index_dir, host=host, port=port)
+    settings = Settings.from_env(index_dir=index_dir, host=host, port=port, workers=workers)
     try:
-        status = engine_for(settings).status()
+        engine_for(settings).status()
     except IndexOutdated as exc:
         _fail(exc)
     except IndexMissing:
-        status = None
-    if status is None:
         click.echo(f"no index in {settings.index_dir}; building it from {settings.seeds_dir} …")
         try:
-            click.echo(build_index([settings.seeds_dir], settings.index_dir, settings).summary())
+            click.echo(build_index([settings.seeds_dir], settings=settings).summary())
         except SearchError as exc:
             _fail(exc)
-    app = create_app({"SETTINGS": settings})
-    engine_for(settings).warm()  # the first visitor should not wait for the facet table and gazetteer
-    status = engine_for(settings).status()
-    click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  ({status['engine']}: {status['articles']} articles in {status['index']}; Ctrl+C stops)")
-    waitress.serve(app, host=settings.host, port=settings.port, threads=8, ident="mosaic")
+    if settings.host not in LOOPBACK_HOSTS:
+        click.echo(f"WARNING: listening on {settings.host}: anyone who can reach this address can search and read "
+                   "the whole index. Mosaic has no user accounts; set MOSAIC_API_TOKEN, or serve on 127.0.0.1 behind "
+                   "a reverse proxy that authenticates (README: Serving to others).", err=True)
+    click.echo(f"Mosaic on http://{settings.host}:{settings.port}/  ({settings.engine}; Ctrl+C stops)")
+    run_server(settings)

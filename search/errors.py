@@ -36,13 +36,20 @@ class BadQuery(SearchError):
     code = "bad_query"
 
 
+class TooLarge(SearchError):
+    """A request larger than the server accepts (its body, its URL, its headers)."""
+
+    code = "request_too_large"
+
+
 class NotFound(SearchError):
     """A requested article id is not in the index."""
 
     code = "not_found"
 
 
-class QueryTimeout(BadQuery):
-    """A query ran past the time limit and was stopped (reported like a bad query: 400)."""
+class QueryTimeout(SearchError):
+    """A query ran past the time limit and was stopped: the server is not broken, but it will
+    not answer this one (503 on every surface, declared in the OpenAPI document)."""
 
     code = "query_timeout"

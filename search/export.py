@@ -36,6 +36,19 @@ def json_line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
 
 
+# OWASP's CSV-injection guidance: a cell a spreadsheet would read as a formula starts with one
+# of these; a leading apostrophe makes it text (shown without the apostrophe).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """Return a value as a CSV cell that no spreadsheet runs as a formula."""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def iter_export(engine: Engine, request: SearchRequest, fmt: str) -> Iterator[str]:
     """Yield the export file in chunks: a header recording the search, then one row per hit.
 
@@ -55,14 +68,15 @@ def iter_export(engine: Engine, request: SearchRequest, fmt: str) -> Iterator[st
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for key in ("exported_at", "query", "in", "sort"):
-        buffer.write(f"# {key}: {header[key]}\n")
+        # JSON-quoted: a line break in the query cannot end the comment line and start a row.
+        buffer.write(f"# {key}: {json.dumps(header[key], ensure_ascii=False)}\n")
     buffer.write("# filters: " + json.dumps(header["filters"], ensure_ascii=False) + "\n")
     writer.writerow(CSV_COLUMNS)
 
     def line(row: dict) -> str:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["; ".join(row[c]) if isinstance(row[c], list) else ("" if row[c] is None else row[c]) for c in CSV_COLUMNS])
+        writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
         return buffer.getvalue()
 
     head = buffer.getvalue()

@@ -49,8 +49,12 @@ class SearchRequest:
         if not 1 <= self.per_page <= settings.max_per_page:
             raise BadQuery(f"per_page={self.per_page} is out of range", hint=f"use 1 to {settings.max_per_page}")
         for f in FILTERS:
-            if f.kind == "date" and getattr(self, f.field) is not None:
-                check_date(f.param, getattr(self, f.field))
+            value = getattr(self, f.field)
+            if f.kind == "date" and value is not None:
+                check_date(f.param, value)
+            if f.kind == "values" and len(value) > settings.max_filter_values:
+                raise BadQuery(f"{f.param} lists {len(value)} values; the limit is {settings.max_filter_values}",
+                               hint="narrow the search another way, e.g. by leaving values out with -" + f.param.lstrip("-"))
         if self.date_from and self.date_to and date_bounds(self.date_from)[0] > date_bounds(self.date_to)[1]:
             raise BadQuery(f"from={self.date_from} is after to={self.date_to}")
         return self

@@ -6,6 +6,7 @@ itself. Links, chips and chart geometry are the HTML page's business (webui.view
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict, dataclass, field
 
 from search.filters import FACETS, UNDATED
@@ -125,12 +126,12 @@ class SearchResult:
         }
 
 
-def facet_values(counts, request: SearchRequest) -> dict[str, list[FacetValue]]:
-    """Return each facet's values, most frequent first, with what the request selects; dates
-    newest first with the undated bucket last."""
+def facet_lists(counts, request: SearchRequest, limit: int) -> dict[str, list[FacetValue]]:
+    """Return each facet's `limit` most frequent values with what the request selects (selected
+    and excluded values always show); dates newest first with the undated bucket last."""
 
     def entries(counter, selected: tuple[str, ...], excluded: tuple[str, ...]):
-        values = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
+        values = heapq.nsmallest(limit, counter.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
         shown = {v for v, _ in values}
         out = [FacetValue(v, n, v in selected, v in excluded) for v, n in values]
         # A selected or excluded value with no hits left still shows, so it can be undone.

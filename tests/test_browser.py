@@ -1,4 +1,4 @@
-"""Browser tests: a real headless Chromium (Playwright, sync API) against the live waitress server.
+"""Browser tests: a real headless Chromium (Playwright, sync API) against the live `mosaic serve` (gunicorn).
 
 Every page opened here records console errors and uncaught page errors, and each test ends by
 asserting there were none. The app's Content-Security-Policy forbids inline scripts, and Chromium

@@ -79,3 +79,11 @@ def test_index_strict_fails_on_skips(tmp_path, copy_seeds):
     assert result.exit_code == 3
     assert "indexed 2, skipped 1 (2 dump)" in result.output
     assert "empty.txt: empty file" in result.output
+
+
+def test_an_unwritable_index_location_is_an_error_not_a_traceback(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the index would go")
+    result = CliRunner().invoke(main, ["index", str(ROOT / "seeds"), "--index-dir", str(blocked / "index")])
+    assert result.exit_code == 1
+    assert "error: cannot write the index in" in result.output and "Traceback" not in result.output

@@ -19,8 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    from webui import api, errors, pages
+    from webui import access, api, errors, pages
 
+    app.register_blueprint(access.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     errors.register(app)

@@ -97,7 +97,9 @@ _ARTICLE = {
 
 
 def _error_responses(*codes: int) -> dict:
-    text = {400: "Malformed query or parameter", 404: "No such article", 503: "No index built yet"}
+    text = {400: "Malformed query or parameter", 404: "No such article", 413: "Request body too large",
+            414: "URL too long", 431: "Headers too large",
+            503: "No index built yet (index_missing), or the query ran past the time limit (query_timeout)"}
     return {str(c): {"description": text[c], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}} for c in codes}
 
 
@@ -115,7 +117,7 @@ def openapi_document() -> dict:
             "/api/search": {"get": {
                 "summary": "Search, with facet counts and highlighted snippets",
                 "parameters": _SEARCH_PARAMETERS,
-                "responses": {"200": _json("SearchResult", "One page of results"), **_error_responses(400, 503)},
+                "responses": {"200": _json("SearchResult", "One page of results"), **_error_responses(400, 413, 414, 431, 503)},
             }},
             "/api/export": {"get": {
                 "summary": "Every result of a search as CSV or JSONL, streamed",
@@ -123,19 +125,19 @@ def openapi_document() -> dict:
                 "responses": {
                     "200": {"description": "The export file", "content": {"text/csv": {"schema": {"type": "string"}},
                                                                            "application/x-ndjson": {"schema": {"type": "string"}}}},
-                    **_error_responses(400, 503),
+                    **_error_responses(400, 413, 414, 431, 503),
                 },
             }},
             "/api/articles/{article_id}": {"get": {
                 "summary": "One article", "parameters": [article_id],
-                "responses": {"200": _json("Article", "The article"), **_error_responses(404, 503)},
+                "responses": {"200": _json("Article", "The article"), **_error_responses(404, 413, 414, 431, 503)},
             }},
             "/api/articles/{article_id}/similar": {"get": {
                 "summary": "Articles like this one", "parameters": [article_id],
                 "responses": {"200": {"description": "Similar articles", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["id", "similar"],
                     "properties": {"similar": {"type": "array", "items": {"$ref": "#/components/schemas/ArticleSummary"}}}}}}},
-                    **_error_responses(404, 503)},
+                    **_error_responses(404, 413, 414, 431, 503)},
             }},
             "/api/actors/{name}/cooccurrence": {"get": {
                 "summary": "Actors mentioned together with an actor in a search's results",
@@ -145,14 +147,14 @@ def openapi_document() -> dict:
                     "properties": {"cooccurring": {"type": "array", "items": {
                         "type": "object", "required": ["actor", "count"],
                         "properties": {"actor": {"type": "string"}, "count": {"type": "integer"}}}}}}}}},
-                    **_error_responses(400, 503)},
+                    **_error_responses(400, 413, 414, 431, 503)},
             }},
             "/api/actors/{name}/timeline": {"get": {
                 "summary": "Monthly counts of a search's articles mentioning an actor, by outlet",
                 "parameters": [actor_name, *_SEARCH_PARAMETERS],
                 "responses": {"200": {"description": "Timeline", "content": {"application/json": {"schema": {
                     "type": "object", "required": ["actor", "months", "outlets", "undated"]}}}},
-                    **_error_responses(400, 503)},
+                    **_error_responses(400, 413, 414, 431, 503)},
             }},
         },
         "components": {"schemas": {

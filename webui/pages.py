@@ -7,7 +7,8 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from search.errors import BadQuery, IndexMissing
+from search.errors import BadQuery, IndexMissing, QueryTimeout
+from webui.errors import status_of
 from search.filters import FACETS
 from search.request import SORTS
 from search.schema import SCOPES
@@ -27,8 +28,8 @@ def search_page():
         return render_template("search.html", error=exc, q=request.args.get("q", ""), scopes=SCOPES, sorts=SORTS, data=None), 400
     try:
         result = engine().search(search_request)
-    except BadQuery as exc:
-        return render_template("search.html", error=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), 400
+    except (BadQuery, QueryTimeout) as exc:
+        return render_template("search.html", error=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), status_of(exc)
     except IndexMissing as exc:
         return render_template("search.html", no_index=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), 503
     data = decorate_result(result, settings())

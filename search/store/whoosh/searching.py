@@ -12,10 +12,10 @@ from dataclasses import replace
 import numpy as np
 from whoosh import query as wq
 
-from search.errors import BadQuery
+from search.errors import BadQuery, QueryTimeout
 from search.highlight import lead, matches, query_terms, snippet
 from search.request import SearchRequest
-from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_values
+from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_lists
 from search.schema import SNIPPET_FIELDS, stored_text
 from search.store.whoosh.facets import count_facets
 from search.vocabulary import suggest_query, words_of
@@ -45,7 +45,7 @@ def search(engine, request: SearchRequest) -> SearchResult:
     if request.has_query and len(m.kept) <= FEW_HITS:
         suggestion = _suggest(engine, request, vocabulary, len(m.kept))
     return SearchResult(
-        request, len(m.kept), (time.perf_counter() - started) * 1000, hits, facet_values(counts, request),
+        request, len(m.kept), (time.perf_counter() - started) * 1000, hits, facet_lists(counts, request, engine.settings.facet_limit),
         parsed_query=str(m.parsed) if request.has_query else "",
         did_you_mean=suggestion, key_terms=[KeyTerm(t, w) for t, w in key_terms],
         listed=listed, engine=engine.name,
@@ -185,6 +185,6 @@ def _suggest(engine, request: SearchRequest, vocabulary, total: int) -> Suggesti
     try:
         with engine.match(replace(request, q=corrected, page=1)) as m:
             found = len(m.kept)
-    except BadQuery:
+    except (BadQuery, QueryTimeout):  # a suggestion is a nicety: never the reason a search fails
         return None
     return Suggestion(corrected, found) if found > total else None
