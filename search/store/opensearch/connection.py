@@ -96,13 +96,10 @@ class Cluster:
     def live_index(self) -> str | None:
         """Return the name of the index the alias points at, or None when there is none yet."""
         with errors(self):
-            from opensearchpy import NotFoundError
-
-            try:
-                found = self.client.indices.get_alias(name=self.names.alias)
-            except NotFoundError:
-                return None
-        return sorted(found)[-1] if found else None
+            # ignore=404: an absent alias is an answer here, not an error for the client to log
+            found = self.client.indices.get_alias(name=self.names.alias, ignore=404)
+        names = [name for name in found if name not in ("error", "status")]
+        return sorted(names)[-1] if names else None
 
     def require_live(self) -> str:
         """Return the live index's name; raise IndexMissing when there is none."""

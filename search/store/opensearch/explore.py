@@ -23,13 +23,10 @@ ACTOR = facet_column("actor")
 
 
 def _stored(engine, index: str, article_id: str) -> dict:
-    from opensearchpy import NotFoundError
-
     with errors(engine.cluster):
-        try:
-            found = engine.client.get(index=index, id=article_id, _source_includes=["stored"])
-        except NotFoundError:
-            raise NotFound(f"no article with id {article_id!r}") from None
+        found = engine.client.get(index=index, id=article_id, _source_includes=["stored"], ignore=404)
+    if not found.get("found"):
+        raise NotFound(f"no article with id {article_id!r}")
     return found["_source"]["stored"]
 
 

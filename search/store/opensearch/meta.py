@@ -80,13 +80,8 @@ def write_meta(cluster: Cluster, index: str, header: dict, blobs: dict[str, obje
 
 def read_header(cluster: Cluster, index: str) -> dict | None:
     """Return an index's header, or None when it has none (not built by this Mosaic)."""
-    from opensearchpy import NotFoundError
-
-    try:
-        found = cluster.client.get(index=cluster.names.meta, id=_doc_id(index, "header"))
-    except NotFoundError:
-        return None
-    return found["_source"].get("header")
+    found = cluster.client.get(index=cluster.names.meta, id=_doc_id(index, "header"), ignore=404)
+    return found["_source"].get("header") if found.get("found") else None
 
 
 def read_blob(cluster: Cluster, index: str, header: dict, kind: str):
@@ -117,6 +112,22 @@ def delete_meta(cluster: Cluster, indexes: list[str]) -> None:
                                    refresh=True, conflicts="proceed", request_timeout=120)
 
 
+def _died_here(owner: str) -> bool:
+    """Whether a lock's owner was a process on this machine that no longer runs (a build
+    killed here need not be waited out)."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class BuildLock:
     """One build at a time per prefix, across machines: a document created only if absent,
     renewed while the build runs, taken over once it is stale."""
@@ -142,7 +153,7 @@ class BuildLock:
             except NotFoundError:
                 return self.acquire()  # released meanwhile
             age = time.time() - float(held["_source"].get("renewed", 0))
-            if age < LOCK_STALE_SECONDS:
+            if age < LOCK_STALE_SECONDS and not _died_here(held["_source"].get("owner", "")):
                 raise SearchError(f"another build is running on the OpenSearch index {self.cluster.names.alias!r} "
                                   f"({held['_source'].get('owner', '?')})", hint="wait for it to finish") from None
             logger.warning("taking over a build lock not renewed for %.0fs", age)

@@ -21,7 +21,7 @@ from search.errors import BadQuery, QueryTimeout
 from search.highlight import lead, matches, query_terms, snippet
 from search.parsing import check_expansion, parse_query
 from search.request import SearchRequest
-from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_values
+from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_lists
 from search.schema import SNIPPET_FIELDS, stored_text
 from search.store.opensearch.connection import errors
 from search.store.opensearch.mapping import schema
@@ -146,7 +146,7 @@ def search(engine, request: SearchRequest) -> SearchResult:
     if request.has_query and total <= FEW_HITS:
         suggestion = _suggest(engine, request, p.snapshot.vocabulary, total)
     return SearchResult(
-        request, total, (time.perf_counter() - started) * 1000, hits, facet_values(counts, request),
+        request, total, (time.perf_counter() - started) * 1000, hits, facet_lists(counts, request, engine.settings.facet_limit),
         parsed_query=str(p.parsed) if request.has_query else "",
         did_you_mean=suggestion, key_terms=[KeyTerm(t, w) for t, w in key_terms],
         listed=listed, engine=engine.name,
@@ -224,7 +224,7 @@ def _suggest(engine, request: SearchRequest, vocabulary, total: int) -> Suggesti
         p = plan(engine, replace(request, q=corrected, page=1))
         with refused_as_bad_query(engine):
             found = engine.client.count(index=p.snapshot.index, body={"query": p.filtered_query()})["count"]
-    except BadQuery:
+    except (BadQuery, QueryTimeout):  # a suggestion is a nicety: never the reason a search fails
         return None
     return Suggestion(corrected, found) if found > total else None
 
