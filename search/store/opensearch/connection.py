@@ -30,6 +30,9 @@ ADMIN_TIMEOUT = 120.0
 # A node that does not answer is retried on another node this many times (a cluster of three
 # keeps answering while one node restarts).
 MAX_RETRIES = 3
+# Connections kept open per node: a server's request threads and a build's bulk threads each
+# hold one at a time (urllib3 keeps one by default, and discards the rest after each use).
+POOL_SIZE = 16
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def make_client(settings: Settings):
 
     options: dict = {"timeout": REQUEST_TIMEOUT, "max_retries": MAX_RETRIES, "retry_on_timeout": False,
                      # 502-504: a node restarting behind a proxy; another node may answer
-                     "retry_on_status": (502, 503, 504)}
+                     "retry_on_status": (502, 503, 504), "pool_maxsize": POOL_SIZE}
     if settings.opensearch_user:
         options["http_auth"] = (settings.opensearch_user, settings.opensearch_password)
     if settings.opensearch_api_key:
