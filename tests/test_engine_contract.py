@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -243,3 +244,46 @@ def test_status_line_names_the_engine(engines):
     assert a["articles"] == b["articles"] > 0
     assert b["index"].startswith(opensearch.settings.opensearch_prefix + "-gen-")
     assert json.dumps(b)
+
+
+def test_mosaic_serve_on_opensearch_answers_concurrent_clients(engines):
+    """A real `mosaic serve` (gunicorn, two worker processes forked from a warmed master) over
+    the OpenSearch index: eight clients at once, every answer a 200 with the engine's counts."""
+    import socket
+    import subprocess
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    opensearch = engines[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MOSAIC_")}, "MOSAIC_ENGINE": "opensearch",
+           "MOSAIC_OPENSEARCH_URL": opensearch.settings.opensearch_url,
+           "MOSAIC_OPENSEARCH_PREFIX": opensearch.settings.opensearch_prefix, "MOSAIC_WORKERS": "2", "MOSAIC_PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "-m", "search", "serve"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    queries = ["government", "Erdogan", "minister", "Russia", "election OR vote", '"prime minister"'] * 8
+    expected = {q: opensearch.search(SearchRequest(q=q)).total for q in set(queries)}
+
+    def total(q: str) -> int:
+        url = f"http://127.0.0.1:{port}/api/search?q={urllib.request.quote(q)}"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+            return json.load(response)["total"]
+
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                total("warm")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read().decode()[-2000:]
+                time.sleep(0.2)
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(total, queries)) == [expected[q] for q in queries]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server.stderr.close()

@@ -12,11 +12,11 @@ Names, all under MOSAIC_OPENSEARCH_PREFIX (default "mosaic"):
 from __future__ import annotations
 
 import logging
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cached_property
 
 from search.config import Settings
 from search.errors import IndexMissing, SearchError
@@ -87,10 +87,15 @@ class Cluster:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.names = Names(settings.opensearch_prefix.lower())
+        self._client, self._pid = None, None
 
-    @cached_property
+    @property
     def client(self):
-        return make_client(self.settings)
+        """The client of this process: `mosaic serve` warms its engine before forking its
+        workers, and a connection inherited across a fork would be shared by two processes."""
+        if self._client is None or self._pid != os.getpid():
+            self._client, self._pid = make_client(self.settings), os.getpid()
+        return self._client
 
     @property
     def where(self) -> str:
