@@ -99,7 +99,8 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
     click.echo(report.summary())
     for path, reason in report.skipped:
         click.echo(f"  skipped {path}: {reason}")
-    click.echo(f"index: {settings.index_dir}")
+    where = settings.index_dir if settings.engine == "whoosh" else f"{report.generation} at {settings.opensearch_url}"
+    click.echo(f"index: {where}")
     if strict and report.skipped:
         click.echo(f"error: {len(report.skipped)} input(s) skipped (--strict)", err=True)
         sys.exit(3)

@@ -173,6 +173,19 @@ def test_export_has_every_hit(engines, request_):
     assert sorted(a, key=lambda r: r["id"]) == sorted(b, key=lambda r: r["id"])
 
 
+def test_export_walks_pages_after_one_another(engines, monkeypatch):
+    """Exports page through a point in time with search_after: with pages of seven hits, every
+    hit comes once and in order (OpenSearch's from+size would stop at 10,000)."""
+    from search.store.opensearch import searching
+
+    monkeypatch.setattr(searching, "EXPORT_PAGE", 7)
+    whoosh, opensearch = engines
+    for request in (SearchRequest(sort="newest"), SearchRequest(q="government", sort="oldest")):
+        ids = [row["id"] for row in opensearch.iter_export(request)]
+        assert len(ids) > 3 * 7 and len(set(ids)) == len(ids)
+        assert ids == [row["id"] for row in whoosh.iter_export(request)]
+
+
 def test_articles_highlights_and_neighbours(engines):
     whoosh, opensearch = engines
     listing = whoosh.search(SearchRequest(sort="newest", per_page=30))

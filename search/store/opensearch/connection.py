@@ -129,7 +129,7 @@ class Cluster:
 def errors(cluster: Cluster):
     """Turn the client's transport errors into Mosaic's: an unreachable or refusing cluster is
     IndexMissing (503 in the web layer) with a hint on what to check."""
-    from opensearchpy import AuthenticationException, AuthorizationException, ConnectionError, ConnectionTimeout
+    from opensearchpy import AuthenticationException, AuthorizationException, ConnectionError, ConnectionTimeout, TransportError
 
     try:
         yield
@@ -142,6 +142,11 @@ def errors(cluster: Cluster):
     except (AuthenticationException, AuthorizationException) as exc:
         raise IndexMissing(f"the OpenSearch cluster at {cluster.where} refused Mosaic's credentials",
                            hint="check MOSAIC_OPENSEARCH_USER/_PASSWORD or MOSAIC_OPENSEARCH_API_KEY") from exc
+    except TransportError as exc:
+        if exc.status_code not in (429, 502, 503, 504):
+            raise
+        raise IndexMissing(f"the OpenSearch cluster at {cluster.where} is busy or unavailable (HTTP {exc.status_code})",
+                           hint="try again shortly; check the cluster's health") from exc
 
 
 def wait_for_index(cluster: Cluster, index: str, timeout: float = ADMIN_TIMEOUT) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from search import analysis as search_analysis
+from search import schema as search_schema
 from search.article import Article
 from search.filters import FACETS, facet_values
 from search.ingest.fingerprint import pack
@@ -47,8 +49,18 @@ def schema():
 
 
 def field_boost(name: str) -> float:
+    """A field's weight in ranking: search.schema's query-time weights where it declares them,
+    else the Whoosh field's boost."""
+    weights = getattr(search_schema, "FIELD_WEIGHTS", None)
+    if weights:
+        return float(weights.get(name, 1.0))
     fmt = getattr(_SCHEMA[name], "format", None) if name in _SCHEMA else None
     return float(getattr(fmt, "field_boost", 1.0) or 1.0)
+
+
+def analysis_version() -> str:
+    """What the analyzers' terms mean: an index built with other analyzers is rebuilt."""
+    return str(getattr(search_analysis, "VERSION", 1))
 
 
 def index_body(settings, max_result_window: int) -> dict:
@@ -61,6 +73,8 @@ def index_body(settings, max_result_window: int) -> dict:
         "oldest_tiebreak": {"type": "long"},  # see document(): ties under sort=oldest
         "cluster": {"type": "long"},  # the seq of the first article of its near-duplicate cluster
         "dup": {"type": "boolean"},  # whether the cluster has more than one article
+        # What a hit shows of its cluster (search.results.Copies), written with the clusters.
+        "copies": {"type": "integer"}, "copies_outlets": {"type": "integer"}, "earliest": keyword,
         "date": keyword, "date_year": keyword, "date_month": keyword,
         "date_start": keyword, "date_end": keyword,  # the days a date of any precision covers
         **{facet_column(name): keyword for name in FACETS},
@@ -68,7 +82,7 @@ def index_body(settings, max_result_window: int) -> dict:
         **{f"{name}_stops": text for name in TEXT_FIELDS},
         **{name: keyword for name in VALUE_FIELDS},
         "stored": {"type": "object", "enabled": False},
-        "fingerprint": {"type": "binary"},
+        "fingerprint": {"type": "binary", "doc_values": True},  # read back by updates, without _source
     }
     return {
         "settings": {

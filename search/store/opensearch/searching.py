@@ -31,7 +31,7 @@ from search.vocabulary import suggest_query, words_of
 
 EXPORT_PAGE = 1000  # hits per search_after page of an export
 EXPORT_KEEP_ALIVE = "2m"  # how long the point in time lives between two pages
-PAGE_SOURCE = ["stored.*", "seq", "cluster", "dup"]
+PAGE_SOURCE = ["stored.*", "dup", "copies", "copies_outlets", "earliest"]
 
 
 @dataclass
@@ -65,7 +65,7 @@ class Plan:
 
     def timeout(self) -> dict:
         seconds = self.engine.settings.query_timeout
-        return {"timeout": f"{int(seconds * 1000)}ms"}
+        return {"timeout": f"{max(1, int(seconds * 1000))}ms"}
 
 
 def plan(engine, request: SearchRequest) -> Plan:
@@ -172,7 +172,6 @@ def _hits(p: Plan, page: list[dict]) -> list[Hit]:
     has_query = not isinstance(p.parsed, wq.Every)
     fields = schema()
     terms = {name: query_terms(p.parsed, p.snapshot.lexicon, name) for name in ("title", *SNIPPET_FIELDS)} if has_query else {}
-    copies = _copies(p, [h for h in page if h["_source"].get("dup")])
     hits = []
     for found in page:
         stored = found["_source"].get("stored", {})
@@ -189,30 +188,18 @@ def _hits(p: Plan, page: list[dict]) -> list[Hit]:
         score = found.get("_score") if p.scored else None
         hits.append(replace(summary(stored), score=round(score, 4) if score is not None else None,
                             snippets=tuple(snippets), matched_in=tuple(matched_in),
-                            copies=copies.get(found["_id"])))
+                            copies=_copies(found)))
     return hits
 
 
-def _copies(p: Plan, shared: list[dict]) -> dict[str, Copies]:
-    """Return, per hit that has near-duplicates, how many copies the index holds, in how many
-    outlets, and which is the earliest (undated last, then index order)."""
-    if not shared:
-        return {}
-    clusters = sorted({h["_source"]["cluster"] for h in shared})
-    body = {"query": {"terms": {"cluster": clusters}}, "size": 10_000,
-            "_source": ["seq", "cluster", "stored.id", "stored.date", "facet_outlet"]}
-    members: dict[int, list[dict]] = {}
-    for hit in run(p, body)["hits"]["hits"]:
-        members.setdefault(hit["_source"]["cluster"], []).append(hit["_source"])
-    out = {}
-    for hit in shared:
-        group = members.get(hit["_source"]["cluster"], [])
-        if len(group) < 2:
-            continue
-        earliest = min(group, key=lambda s: (not s["stored"].get("date"), s["stored"].get("date") or "", s["seq"]))
-        outlets = {(s.get("facet_outlet") or [""])[0] for s in group}
-        out[hit["_id"]] = Copies(len(group), len(outlets), earliest["stored"]["id"], earliest["seq"] == hit["_source"]["seq"])
-    return out
+def _copies(found: dict) -> Copies | None:
+    """Return what a hit shows of its near-duplicate cluster (stored with it by the build)."""
+    source = found["_source"]
+    if not source.get("dup"):
+        return None
+    earliest = source.get("earliest", "")
+    return Copies(int(source.get("copies", 1)), int(source.get("copies_outlets", 1)), earliest,
+                  earliest == source.get("stored", {}).get("id"))
 
 
 def _suggest(engine, request: SearchRequest, vocabulary, total: int) -> Suggestion | None:

@@ -20,9 +20,6 @@ from search.request import SearchRequest, date_bounds
 from search.schema import facet_column
 from search.store.opensearch.mapping import GAP, LEXICON_FIELDS, TEXT_FIELDS, field_boost, schema
 
-KEYWORD_QUERY_FIELDS = ("actor", "comment_actor", "tag", "date", "id")
-
-
 class Lexicon:
     """An index's terms per field, sorted, behind the part of Whoosh's IndexReader that query
     nodes expand against (MultiTerm._btexts) and that check_expansion and query_terms use."""
@@ -227,10 +224,3 @@ def read_facets(aggregations: dict) -> dict:
     out["date"] = counter
     return out
 
-
-def filters_only(request: SearchRequest) -> dict:
-    return _all(filter_clauses(request))
-
-
-def keyword_field(fieldname: str) -> bool:
-    return fieldname in KEYWORD_QUERY_FIELDS

@@ -19,6 +19,7 @@ import queue
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 from search.config import Settings
 from search.engine import SourceState
@@ -29,7 +30,7 @@ from search.ingest.fingerprint import unpack
 from search.schema import actor_term_table, facet_column
 from search.store.opensearch import meta
 from search.store.opensearch.connection import ADMIN_TIMEOUT, Cluster, errors, wait_for_index
-from search.store.opensearch.mapping import LEXICON_FIELDS, OpenSearchPreparer, PreparedDocument, index_body
+from search.store.opensearch.mapping import LEXICON_FIELDS, analysis_version, OpenSearchPreparer, PreparedDocument, index_body
 from search.store.whoosh.duplicates import cluster_roots
 from search.vocabulary import words_of
 
@@ -47,6 +48,41 @@ BULK_THREADS = 2
 BULK_RETRIES = 6
 QUEUE_DOCS = 4 * BULK_DOCS  # prepared documents waiting for a bulk thread
 SCAN_SIZE = 2000
+
+
+MEMBER_FIELDS = ("seq", "id", "fingerprint", "date", facet_column("outlet"), "cluster", "dup", "copies", "copies_outlets", "earliest")
+
+
+@dataclass(frozen=True)
+class Member:
+    """What clustering needs of one article, and what the index holds of its cluster now."""
+
+    id: str
+    seq: int
+    fingerprint: bytes
+    date: str
+    outlet: str
+    shown: tuple = ()  # (cluster, dup, copies, copies_outlets, earliest) as stored
+
+    @classmethod
+    def from_fields(cls, doc_id: str, fields: dict) -> "Member":
+        def one(name, default=None):
+            values = fields.get(name) or [default]
+            return values[0]
+
+        seq = int(one("seq"))
+        shown = (int(one("cluster", seq)), bool(one("dup", False)), int(one("copies", 1)),
+                 int(one("copies_outlets", 1)), one("earliest", doc_id))
+        packed = one("fingerprint", "") or ""  # doc values give base64 without its padding
+        return cls(doc_id, seq, base64.b64decode(packed + "=" * (-len(packed) % 4)), one("date", "") or "",
+                   one(facet_column("outlet"), "") or "", shown)
+
+
+def _copies(members: list[Member]) -> tuple[bool, int, int, str]:
+    """(dup, copies, outlets, earliest id) of a cluster: the earliest is the first dated
+    article in date order, undated ones after, ties in index order (as the Whoosh engine)."""
+    earliest = min(members, key=lambda m: (not m.date, m.date, m.seq))
+    return len(members) > 1, len(members), len({m.outlet for m in members}), earliest.id
 
 
 class OpenSearchWriter:
@@ -78,6 +114,8 @@ class OpenSearchWriter:
         self.incremental = not rebuild and header is not None
         if self.incremental and header.get("format") != FORMAT:
             self.incremental, self.rebuilt_because = False, "the index was built by an older Mosaic"
+        if self.incremental and header.get("analysis") != analysis_version():
+            self.incremental, self.rebuilt_because = False, "Mosaic's text analysis changed"
         if self.incremental and header.get("gazetteer") not in ("", gazetteer_digest(self.settings.actors_file)):
             # Actors are found at ingest: articles read with the old gazetteer would keep its actors.
             self.incremental, self.rebuilt_because = False, "the gazetteer changed"
@@ -126,8 +164,7 @@ class OpenSearchWriter:
                 self._terms: dict[str, set[str]] = {field: set() for field in LEXICON_FIELDS}
                 self._next_seq = 0
         self._first_seq = self._next_seq
-        self._sketches: dict[int, bytes] = {}  # seq → fingerprint of the articles added now
-        self._ids: dict[int, str] = {}  # seq → id of the articles added now
+        self._added: dict[int, Member] = {}  # seq → what clustering needs of the articles added now
         self._bulk = _BulkPipe(client, name)
 
     def _clone(self, live: str, name: str) -> None:
@@ -179,14 +216,14 @@ class OpenSearchWriter:
     def add(self, prepared: PreparedDocument) -> None:
         seq = self._next_seq
         self._next_seq += 1
-        source = dict(prepared.source, seq=seq, cluster=seq, dup=False,
+        source = dict(prepared.source, seq=seq, cluster=seq, dup=False, copies=1, copies_outlets=1, earliest=prepared.id,
                       oldest_tiebreak=-seq if "date" in prepared.source else seq)
         self._bulk.put({"_index": self.index, "_id": prepared.id, "_source": source})
-        self._sketches[seq] = prepared.fingerprint
+        self._added[seq] = Member(prepared.id, seq, prepared.fingerprint, source.get("date", ""),
+                                  (source.get(facet_column("outlet")) or [""])[0], (seq, False, 1, 1, prepared.id))
         self._vocabulary.update(prepared.words)
         for field, terms in prepared.terms.items():
             self._terms[field] |= terms
-        self._ids[seq] = prepared.id
 
     def publish(self, states: dict[str, SourceState]) -> str:
         cluster, client, name = self.cluster, self.client, self.index
@@ -202,7 +239,7 @@ class OpenSearchWriter:
                 facet_sizes = self._facet_sizes()
                 header = {"format": FORMAT, "articles": count, "next_seq": self._next_seq,
                           "dup_clusters": dup_clusters, "facet_sizes": facet_sizes,
-                          "gazetteer": gazetteer_digest(self.settings.actors_file)}
+                          "gazetteer": gazetteer_digest(self.settings.actors_file), "analysis": analysis_version()}
                 self._terms["id"] = self._known | {i for i in self._terms["id"] if i not in self._deleted}
                 blobs = {
                     "manifest": {path: list(state) for path, state in states.items()},
@@ -222,31 +259,36 @@ class OpenSearchWriter:
         return name
 
     def _store_clusters(self) -> int:
-        """Compute the near-duplicate clusters over every article of the new index, write the
-        articles whose cluster changed, and return the number of clusters of several articles."""
+        """Compute the near-duplicate clusters over every article of the new index and write,
+        to each article whose cluster changed, its cluster and what the result list shows of
+        it (how many copies, in how many outlets, the earliest); return the number of clusters
+        of several articles."""
         from opensearchpy import helpers
 
-        sketches, current, id_of = dict(self._sketches), {}, dict(self._ids)
-        if self.incremental:  # the articles the clone kept: their sketches and clusters as stored
-            query = {"query": {"range": {"seq": {"lt": self._first_seq}}}, "_source": ["seq", "cluster", "dup", "fingerprint"]}
+        articles = dict(self._added)  # seq → Member
+        if self.incremental:  # the articles the clone kept, read from doc values (no _source)
+            query = {"query": {"range": {"seq": {"lt": self._first_seq}}}, "_source": False,
+                     "docvalue_fields": list(MEMBER_FIELDS)}
             for hit in helpers.scan(self.client, query=query, index=self.index, size=SCAN_SIZE):
-                source = hit["_source"]
-                seq = source["seq"]
-                sketches[seq] = base64.b64decode(source.get("fingerprint") or "")
-                current[seq] = (source["cluster"], source["dup"])
-                id_of[seq] = hit["_id"]
-        order = sorted(sketches)
-        roots = cluster_roots([unpack(sketches[seq]) for seq in order])
-        members = Counter(roots)
+                fields = hit.get("fields", {})
+                member = Member.from_fields(hit["_id"], fields)
+                articles[member.seq] = member
+        order = sorted(articles)
+        roots = cluster_roots([unpack(articles[seq].fingerprint) for seq in order])
+        clusters: dict[int, list[int]] = {}
+        for position, root in enumerate(roots):
+            clusters.setdefault(order[root], []).append(order[position])
         updates = []
-        for position, seq in enumerate(order):
-            root = roots[position]
-            cluster, dup = order[root], members[root] > 1
-            if current.get(seq, (seq, False)) != (cluster, dup):
-                updates.append({"_op_type": "update", "_index": self.index, "_id": id_of[seq], "doc": {"cluster": cluster, "dup": dup}})
+        for root, seqs in clusters.items():
+            members = [articles[seq] for seq in seqs]
+            shown = _copies(members)
+            for member in members:
+                if member.shown != (root, *shown):
+                    updates.append({"_op_type": "update", "_index": self.index, "_id": member.id,
+                                    "doc": dict(zip(("cluster", "dup", "copies", "copies_outlets", "earliest"), (root, *shown)))})
         if updates:
             helpers.bulk(self.client, updates, chunk_size=BULK_DOCS, request_timeout=ADMIN_TIMEOUT)
-        shared = sum(1 for n in members.values() if n > 1)
+        shared = sum(1 for seqs in clusters.values() if len(seqs) > 1)
         logger.info("near-duplicates: %d clusters of several articles; %d articles updated", shared, len(updates))
         return shared
 
