@@ -217,8 +217,8 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
         engine_for(settings).status()
     except IndexOutdated as exc:
         _fail(exc)
-    except IndexMissing:
-        click.echo(f"no index in {settings.index_dir}; building it from {settings.seeds_dir} …")
+    except IndexMissing as exc:  # the engine says where it looked (a folder, a cluster)
+        click.echo(f"{exc.message}; building it from {settings.seeds_dir} …")
         try:
             click.echo(build_index([settings.seeds_dir], settings=settings).summary())
         except SearchError as exc:
