@@ -112,6 +112,8 @@ class OpenSearchWriter:
         header = meta.read_header(cluster, self.live) if self.live else None
         self.live_header = header or {}
         self.incremental = not rebuild and header is not None
+        if not rebuild and self.live and header is None:
+            self.rebuilt_because = "the index has no record of its files"
         if self.incremental and header.get("format") != FORMAT:
             self.incremental, self.rebuilt_because = False, "the index was built by an older Mosaic"
         if self.incremental and header.get("analysis") != analysis_version():
