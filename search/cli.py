@@ -47,13 +47,18 @@ def extract(file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
         return
+    origin = dict(article.provenance)
     for label, value in (
         ("id", article.id), ("title", article.title), ("author", article.author or "-"),
-        ("outlet", article.outlet or "-"), ("date", article.date or "undated"), ("url", article.url or "-"),
-        ("tags", ", ".join(article.tags) or "-"),
+        ("authors", "; ".join(article.authors) or "-"), ("outlet", article.outlet or "-"),
+        ("source", article.source or "-"), ("date", article.date or "undated"),
+        ("fetched", article.fetched_at or "-"), ("url", article.url or "-"), ("tags", ", ".join(article.tags) or "-"),
         ("actors", ", ".join(f"{m.name} ({m.body_count})" for m in article.actor_mentions if m.name in article.actors) or "-"),
     ):
-        click.echo(f"{label:>9}: {value}")
+        # Where a metadata value came from, so a surprising outlet or date can be traced.
+        field = {"fetched": "fetched_at", "authors": "author"}.get(label, label)
+        where = f"  [{origin[field]}]" if field in origin and label != "authors" else ""
+        click.echo(f"{label:>9}: {value}{where}")
     click.echo(f"\n--- body ({len(article.body.split())} words) ---\n{article.body}\n")
     click.echo(f"--- comments ({len(article.comments)}) ---")
     for comment in article.comments:
@@ -114,7 +119,7 @@ def search_options(command):
         name = f.field
         if f.kind == "values":
             filters.append(click.option(f.option, name, multiple=True, help=f.help + " Repeatable."))
-        elif f.kind == "date":
+        elif f.kind in ("date", "time"):
             filters.append(click.option(f.option, name, help=f.help))
         else:
             filters.append(click.option(f.option, name, is_flag=True, help=f.help))
@@ -194,6 +199,31 @@ def export(fmt: str, output: Path | None, **options) -> None:
     finally:
         if output:
             stream.close()
+
+
+@main.command()
+@search_options
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where watches remember what they printed [default: $XDG_STATE_HOME/mosaic/watches.json].")
+@click.option("--limit", default=100, show_default=True, help="Most articles printed in one run.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per article.")
+def watch(state_file: Path | None, limit: int, as_json: bool, **options) -> None:
+    """Print the articles matching a search that are new to the index since the last run of the
+    same watch (every match, on its first run): for cron jobs and alert pipelines."""
+    from search.watch import default_state_file, run_watch
+
+    settings = Settings.from_env(index_dir=options["index_dir"])
+    try:
+        new = run_watch(_request(options), settings, state_file or default_state_file())
+    except SearchError as exc:
+        _fail(exc)
+    for row in new[:limit]:
+        if as_json:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            click.echo("  ".join(x for x in (row["date"] or "undated", row["outlet"] or "-", row["title"], row["url"]) if x))
+    if len(new) > limit:
+        click.echo(f"… and {len(new) - limit} more", err=True)
 
 
 @main.command()

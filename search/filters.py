@@ -47,7 +47,7 @@ class Filter:
     field: str  # SearchRequest attribute
     param: str  # URL parameter (repeatable for kind "values")
     option: str  # CLI option
-    kind: str  # "values" (any of them), "date" (YYYY[-MM[-DD]]) or "flag"
+    kind: str  # "values" (any of them), "date" (YYYY[-MM[-DD]]), "time" (an instant) or "flag"
     help: str
     facet: str | None = None  # the facet whose values it selects or excludes
     exclude: bool = False  # leaves out the values instead of keeping only them
@@ -58,6 +58,8 @@ class Filter:
             return {"type": "array", "items": {"type": "string", "maxLength": 200}}
         if self.kind == "date":
             return {"type": "string", "pattern": _DATE_PATTERN}
+        if self.kind == "time":
+            return {"type": "string", "format": "date-time"}
         return {"type": "string", "enum": ["1", "0", "true", "false", "on", "off"]}
 
 
@@ -71,6 +73,8 @@ FILTERS: tuple[Filter, ...] = (
     Filter("date_from", "from", "--from", "date", "From this date: YYYY, YYYY-MM or YYYY-MM-DD."),
     Filter("date_to", "to", "--to", "date", "Up to this date: YYYY, YYYY-MM or YYYY-MM-DD."),
     Filter("undated", "undated", "--undated", "flag", "Only articles without a date."),
+    Filter("indexed_since", "since", "--since", "time",
+           "Only articles indexed at or after this time (ISO 8601, UTC unless it says: 2026-12-01 or 2026-12-01T09:30Z)."),
 )
 FILTERS_BY_PARAM = {f.param: f for f in FILTERS}
 TRUE_FLAGS = ("1", "true", "on")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime, timezone
 
 from search.config import Settings
 from search.errors import BadQuery
 from search.filters import FILTERS, facet_filters
 from search.schema import SCOPES
 
-SORTS = ("relevance", "newest", "oldest")
+# newest/oldest: by publication date; indexed: the articles most recently added to the index first.
+SORTS = ("relevance", "newest", "oldest", "indexed")
 _DATE_VALUE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
@@ -31,6 +32,7 @@ class SearchRequest:
     date_from: str | None = None
     date_to: str | None = None
     undated: bool = False
+    indexed_since: str | None = None  # an ISO 8601 instant (search.request.parse_instant)
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
@@ -52,6 +54,8 @@ class SearchRequest:
             value = getattr(self, f.field)
             if f.kind == "date" and value is not None:
                 check_date(f.param, value)
+            if f.kind == "time" and value is not None:
+                parse_instant(f.param, value)
             if f.kind == "values" and len(value) > settings.max_filter_values:
                 raise BadQuery(f"{f.param} lists {len(value)} values; the limit is {settings.max_filter_values}",
                                hint="narrow the search another way, e.g. by leaving values out with -" + f.param.lstrip("-"))
@@ -98,6 +102,19 @@ def check_date(name: str, value: str) -> None:
         date(int(year), int(month or 1), int(day or 1))
     except ValueError:
         raise BadQuery(f"{name}={value!r} is not a date", hint="write YYYY, YYYY-MM or YYYY-MM-DD") from None
+
+
+def parse_instant(name: str, value: str) -> datetime:
+    """Return an ISO 8601 date or date-time as an aware UTC datetime (UTC when it names no
+    zone); raise BadQuery naming the parameter when it is not one."""
+    text = value.strip()
+    try:
+        if not text.isascii():
+            raise ValueError
+        instant = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "zZ" else text)
+    except ValueError:
+        raise BadQuery(f"{name}={value!r} is not a time", hint="write an ISO 8601 time, e.g. 2026-12-01 or 2026-12-01T09:30Z") from None
+    return (instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def date_bounds(value: str) -> tuple[str, str]:

@@ -41,6 +41,8 @@ class Hit:
     url: str
     actors: tuple[str, ...]
     authors: tuple[str, ...] = ()
+    fetched_at: str | None = None  # when a crawler fetched the page
+    indexed_at: str | None = None  # when this version of the article entered the index (UTC)
     score: float | None = None
     snippets: tuple[Snippet, ...] = ()
     matched_in: tuple[str, ...] = ()

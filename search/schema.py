@@ -50,6 +50,7 @@ QUERY_FIELDS: dict[str, str] = {
 KEYWORD_FIELDS = ("actor", "comment_actor", "tag")  # values are whole names, resolved via the gazetteer
 SNIPPET_FIELDS = ("body", "comments")
 FACET_DATE = "facet_date"
+INDEXED_AT = "indexed_at"  # stored ISO time and, as seconds, a column: when the article entered the index
 FINGERPRINT = "fingerprint"
 VALUE_SEPARATOR = "\n"
 
@@ -96,6 +97,7 @@ def build_schema() -> Schema:
         author=TEXT(analyzer=name_analyzer(), stored=True, field_boost=AUTHOR_BOOST),
         authors=STORED(),
         fetched_at=STORED(),
+        indexed_at=STORED(),
         source=STORED(),
         provenance=STORED(),
         outlet=TEXT(analyzer=name_analyzer(), stored=True),
@@ -114,6 +116,7 @@ def build_schema() -> Schema:
             **{facet_column(name): COLUMN(columns.VarBytesColumn()) for name in FACETS},
             FACET_DATE: COLUMN(columns.VarBytesColumn()),
             FINGERPRINT: COLUMN(columns.VarBytesColumn()),
+            INDEXED_AT + "_seconds": COLUMN(columns.NumericColumn("q")),
         },
     )
 

@@ -98,9 +98,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(index_dir: Path, env: dict | None = None, args: tuple[str, ...] = (), log: list | None = None):
+def running_server(index_dir: Path, env: dict | None = None, args: tuple[str, ...] = (), log: list | None = None,
+                   info: dict | None = None):
     """Run `mosaic serve` (gunicorn) on a free loopback port in its own process group; yield its
-    URL. `env` adds MOSAIC_* settings; what the server printed lands in `log` when one is given."""
+    URL. `env` adds MOSAIC_* settings; what the server printed lands in `log` when one is given;
+    `info` gets the "pid" of the server's master process."""
     port = _free_port()
     printed = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would stall the server
     proc = subprocess.Popen(
@@ -108,6 +110,8 @@ def running_server(index_dir: Path, env: dict | None = None, args: tuple[str, ..
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=printed, env={**os.environ, **(env or {})},
         start_new_session=True,
     )
+    if info is not None:
+        info["pid"] = proc.pid  # gunicorn's master runs in this process
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60

@@ -2,7 +2,7 @@
 
 import pytest
 
-HIT_KEYS = {"id", "title", "author", "authors", "outlet", "date", "url", "actors", "score", "snippets", "matched_in", "copies"}
+HIT_KEYS = {"id", "title", "author", "authors", "outlet", "date", "url", "actors", "fetched_at", "indexed_at", "score", "snippets", "matched_in", "copies"}
 
 
 def test_search_shape(client):

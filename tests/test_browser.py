@@ -406,3 +406,17 @@ def test_keyboard_only_search_and_open(page, problems, live_server):
     page.wait_for_url(re.compile(r"/articles/"))
     expect(page.locator("h1")).to_have_text(SOUTHFRONT_TITLE)
     problems.assert_clean()
+
+
+def test_every_search_offers_its_feed(page, problems, live_server):
+    page.goto(live_server + "/?q=Erdogan&outlet=SouthFront")
+    head_link = page.locator('link[rel="alternate"][type="application/atom+xml"]')
+    href = head_link.get_attribute("href")
+    assert parse_qs(urlsplit(href).query) == {"q": ["Erdogan"], "outlet": ["SouthFront"]}
+    visible = page.locator("a.feed-link")
+    expect(visible).to_be_visible()
+    assert visible.get_attribute("href") == href
+    feed = page.request.get(live_server + href)
+    assert feed.status == 200 and "application/atom+xml" in feed.headers["content-type"]
+    assert SOUTHFRONT_TITLE in feed.text()
+    problems.assert_clean()

@@ -18,6 +18,7 @@ from webui.params import request_from_args, request_to_pairs
 EVERY_FILTER = SearchRequest(
     q="Erdogan", outlets=("A", "B"), not_outlets=("C",), actors=("Turkey",), not_actors=("Iran",),
     authors=("Jane Roe",), not_authors=("John Doe",), date_from="2020", date_to="2021-06", undated=False,
+    indexed_since="2026-12-01T09:30:00Z",
 )
 
 

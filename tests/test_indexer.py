@@ -205,3 +205,21 @@ def test_a_damaged_manifest_makes_the_update_read_every_file_again(tmp_path, cop
     assert (report.indexed, report.rebuilt_because) == (2, "the list of indexed files could not be read")
     assert total(index_dir, "thalassocracy") == 0 and total(index_dir, '"sea power"') >= 1
     assert total(index_dir) == 2  # replaced, not added beside the old version
+
+
+def test_a_folder_with_nothing_readable_makes_an_empty_index_that_answers(tmp_path):
+    """M6: indexing an empty folder, or one of files Mosaic cannot read, ends with a summary and
+    an index that answers every search with no results, instead of a crash."""
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (junk / "empty.html").write_bytes(b"")
+    for folder in (tmp_path / "nothing", junk):
+        folder.mkdir(exist_ok=True)
+        index_dir = tmp_path / f"ix-{folder.name}"
+        report = build_index([folder], index_dir, Settings())
+        assert report.indexed == 0 and len(report.skipped) == len(list(folder.iterdir()))
+        engine = engine_at(index_dir)
+        for q in ("", "Russia", '"power grid"', "actor:NATO"):
+            result = engine.search(SearchRequest(q=q))
+            assert result.total == 0 and result.hits == [] and all(v == [] for v in result.facets.values())

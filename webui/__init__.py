@@ -19,10 +19,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
-    from webui import access, api, errors, pages
+    from webui import access, api, errors, feeds, pages
 
     app.register_blueprint(access.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
 

@@ -32,6 +32,7 @@ _SUMMARY = {
         "id": {"type": "string"}, "title": {"type": "string"}, "author": {"type": "string"}, "authors": _STRING_LIST,
         "outlet": {"type": "string"}, "date": {"type": ["string", "null"]}, "url": {"type": "string"},
         "actors": _STRING_LIST, "score": {"type": ["number", "null"]},
+        "fetched_at": {"type": ["string", "null"]}, "indexed_at": {"type": ["string", "null"]},
     },
 }
 _HIT = {
@@ -125,6 +126,15 @@ def openapi_document() -> dict:
                 "responses": {
                     "200": {"description": "The export file", "content": {"text/csv": {"schema": {"type": "string"}},
                                                                            "application/x-ndjson": {"schema": {"type": "string"}}}},
+                    **_error_responses(400, 413, 414, 431, 503),
+                },
+            }},
+            "/feed.atom": {"get": {
+                "summary": "An Atom feed of a search (newest first; with since=, what is new to the index)",
+                "parameters": _SEARCH_PARAMETERS,
+                "responses": {
+                    "200": {"description": "Atom feed", "content": {"application/atom+xml": {"schema": {"type": "string"}}}},
+                    "304": {"description": "Unchanged since the ETag given in If-None-Match"},
                     **_error_responses(400, 413, 414, 431, 503),
                 },
             }},

@@ -33,6 +33,7 @@ def search_page():
     except IndexMissing as exc:
         return render_template("search.html", no_index=exc, q=search_request.q, scopes=SCOPES, sorts=SORTS, data=None), 503
     data = decorate_result(result, settings())
+    data["links"]["feed_absolute"] = request.url_root.rstrip("/") + data["links"]["feed"]
     if len(search_request.actors) == 1:
         data["actor_panel"] = actor_panel(engine(), search_request, search_request.actors[0], settings())
     return render_template("search.html", data=data, q=search_request.q, scopes=SCOPES, sorts=SORTS,

@@ -46,7 +46,7 @@ def request_from_args(args, settings: Settings) -> SearchRequest:
     for f in FILTERS:
         if f.kind == "values":
             filters[f.field] = tuple(dict.fromkeys(v.strip() for v in args.getlist(f.param) if v.strip()))
-        elif f.kind == "date":
+        elif f.kind in ("date", "time"):
             filters[f.field] = args.get(f.param, "").strip() or None
         else:
             filters[f.field] = _flag(args, f.param, False)
@@ -69,7 +69,7 @@ def filter_pairs(request: SearchRequest) -> list[tuple[str, str]]:
         value = getattr(request, f.field)
         if f.kind == "values":
             pairs += [(f.param, v) for v in value]
-        elif f.kind == "date" and value:
+        elif f.kind in ("date", "time") and value:
             pairs.append((f.param, value))
         elif f.kind == "flag" and value:
             pairs.append((f.param, "1"))

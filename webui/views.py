@@ -34,6 +34,8 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         chips.append({"label": f"date: {label}", "remove_url": search_url(r, settings, date_from=None, date_to=None)})
     if r.undated:
         chips.append({"label": "undated", "remove_url": search_url(r, settings, undated=False)})
+    if r.indexed_since:
+        chips.append({"label": f"indexed since {r.indexed_since}", "remove_url": search_url(r, settings, indexed_since=None)})
     if data.get("did_you_mean"):
         data["did_you_mean"]["url"] = search_url(r, settings, q=data["did_you_mean"]["query"])
     for term in data.get("key_terms", []):
@@ -55,8 +57,16 @@ def decorate_result(result: SearchResult, settings: Settings) -> dict:
         "sort": {s: search_url(r, settings, sort=s) for s in ("relevance", "newest", "oldest")},
         "export_csv": "/api/export" + _with_format(search_url(r, settings), "csv"),
         "export_jsonl": "/api/export" + _with_format(search_url(r, settings), "jsonl"),
+        "feed": "/feed.atom" + search_url(r, settings)[1:],
     }
+    data["links"]["feed_since"] = "/feed.atom" + search_url(r, settings, indexed_since=_now_iso())[1:]
     return data
+
+
+def _now_iso() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _with_format(url: str, fmt: str) -> str:

@@ -21,6 +21,16 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
+  // "copy feed URL": a feed reader or alert pipeline wants the address, not a click.
+  document.querySelectorAll("button.copy-feed").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(button.dataset.copy).then(function () {
+        button.textContent = "copied";
+      });
+    });
+  });
   // "/" focuses the search box, as on most search sites.
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();

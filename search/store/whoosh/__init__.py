@@ -88,11 +88,14 @@ class WhooshEngine:
             generation = self.live()
             searcher = generation.index.searcher()
         with searcher:
-            preload_field_lengths(searcher, str(generation.path))
             table = facet_table(generation, searcher.reader())
-            check_expansion(parsed, searcher.reader())
             scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
-            matched, scores = match_all(searcher, parsed, self.settings.query_timeout, scored, generation.path)
+            if searcher.doc_count_all():
+                preload_field_lengths(searcher, str(generation.path))
+                check_expansion(parsed, searcher.reader())
+                matched, scores = match_all(searcher, parsed, self.settings.query_timeout, scored, generation.path)
+            else:  # an index of no articles (a folder with nothing readable): no segment to search
+                matched, scores = np.zeros(0, dtype=np.int64), (np.zeros(0) if scored else None)
             passing = selection(table, request, matched)
             kept = matched if passing is None else matched[passing]
             if scores is not None and passing is not None:

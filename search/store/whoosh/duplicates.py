@@ -115,7 +115,8 @@ def _reader_matrix(reader) -> tuple[np.ndarray, np.ndarray]:
 
 def _deleted_docs(reader) -> set[int]:
     """Return the deleted docnums of an index reader, numbered across its segments."""
-    return {offset + doc for leaf, offset in reader.leaf_readers() for doc in leaf.segment().deleted_docs()}
+    return {offset + doc for leaf, offset in reader.leaf_readers() if leaf.segment() is not None
+            for doc in leaf.segment().deleted_docs()}
 
 
 def _sorted_key_rows(matrix: np.ndarray, lengths: np.ndarray, docs: np.ndarray) -> np.ndarray:

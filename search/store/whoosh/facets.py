@@ -18,7 +18,8 @@ import numpy as np
 
 from search.filters import FACETS, UNDATED
 from search.request import SearchRequest, date_bounds
-from search.schema import FACET_DATE, VALUE_SEPARATOR, facet_column
+from search.request import parse_instant
+from search.schema import FACET_DATE, INDEXED_AT, VALUE_SEPARATOR, facet_column
 from search.store.whoosh.duplicates import read_clusters, reader_clusters
 
 SEGMENT_FACETS_SUFFIX = "-facets.pickle"
@@ -76,6 +77,7 @@ class FacetTable:
     columns: dict[str, FacetColumn]
     date_values: list[str]
     date_codes: np.ndarray
+    indexed_at: np.ndarray  # per docnum: when the article entered the index, in seconds (0: unknown)
     clusters: np.ndarray  # per docnum: the smallest docnum of its near-duplicate cluster
 
     @property
@@ -147,11 +149,12 @@ class FacetTable:
         build time when present), and the generation's near-duplicate clusters."""
         parts = [segment_facets(leaf, generation) for leaf, _ in reader.leaf_readers()]
         columns, date_values, date_codes = _concatenate(parts)
+        indexed_at = np.concatenate([p["indexed_at"] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
         size = len(date_codes)
         clusters = read_clusters(generation.path, size)
         if clusters is None:  # a generation built before clusters were stored with it
             clusters = reader_clusters(reader)
-        return cls(columns, date_values, date_codes, np.asarray(clusters, dtype=np.int64))
+        return cls(columns, date_values, date_codes, indexed_at, np.asarray(clusters, dtype=np.int64))
 
 
 def facet_table(generation, reader) -> FacetTable:
@@ -161,7 +164,7 @@ def facet_table(generation, reader) -> FacetTable:
 
 def segment_facets(reader, generation) -> dict:
     """Return one segment's facet columns as codes and values; cached beside the segment."""
-    segment = reader.segment().segment_id() if hasattr(reader, "segment") else None
+    segment = reader.segment().segment_id() if getattr(reader, "segment", lambda: None)() is not None else None
     path = generation.file(segment + SEGMENT_FACETS_SUFFIX) if generation is not None and segment else None
     if path is not None:
         try:
@@ -208,6 +211,9 @@ def _read_segment_facets(reader) -> dict:
     index = {}
     date_codes = np.fromiter((index.setdefault(v, len(index)) for v in column(FACET_DATE)), dtype=np.int32, count=size)
     out["date"] = (list(index), date_codes)
+    seconds = INDEXED_AT + "_seconds"
+    out["indexed_at"] = (np.array(list(reader.column_reader(seconds)), dtype=np.int64) if reader.has_column(seconds)
+                         else np.zeros(size, dtype=np.int64))
     return out
 
 
@@ -252,6 +258,8 @@ def filter_masks(table: FacetTable, request: SearchRequest) -> dict[str, np.ndar
             masks[name] = mask
     if request.date_from or request.date_to or request.undated:
         masks["date"] = table.date_mask(request.date_from, request.date_to, request.undated)[table.date_codes]
+    if request.indexed_since:
+        masks["since"] = table.indexed_at >= int(parse_instant("since", request.indexed_since).timestamp())
     return masks
 
 

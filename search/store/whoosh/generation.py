@@ -43,7 +43,7 @@ OLD_MANIFEST_FILE = "sources.tsv"  # the same as text lines, in generations buil
 # What a generation's files mean changes with Mosaic's versions; a generation of another
 # format is rebuilt by the next `mosaic index` and refused by searches until then.
 FORMAT_FILE = "format"
-FORMAT = "3"  # 3: facet columns per declared facet (authors many per article)
+FORMAT = "4"  # 3: facet columns per declared facet (authors many per article); 4: indexed times
 # Generations kept after a swap: the live one and its predecessor, which searchers opened
 # before the swap may still be reading.
 KEEP_GENERATIONS = 2

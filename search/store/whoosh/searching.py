@@ -83,6 +83,9 @@ def ranked(m, request: SearchRequest, limit: int | None) -> list[tuple[int, floa
         return list(zip(kept[order].tolist(), m.scores[order].tolist()))
     # Browsing without a query ranks newest first: that is what readers expect.
     sort = "newest" if request.sort == "relevance" else request.sort
+    if sort == "indexed":  # most recently indexed first, then newest by index order
+        order = np.lexsort((-kept, -m.table.indexed_at[kept]))
+        return [(d, None) for d in (kept[order] if limit is None else kept[order][:limit]).tolist()]
     ranks = m.table.date_ranks[m.table.date_codes[kept]]
     dated = ranks > 0
     docs, ranks = kept[dated], ranks[dated]
@@ -151,6 +154,7 @@ def summary(stored: dict) -> Hit:
         id=stored["id"], title=stored.get("title", ""), author=author, outlet=stored.get("outlet", ""),
         date=stored.get("date") or None, url=stored.get("url", ""), actors=tuple(stored.get("actors", ())),
         authors=tuple(stored.get("authors", ())) or ((author,) if author else ()),
+        fetched_at=stored.get("fetched_at") or None, indexed_at=stored.get("indexed_at") or None,
     )
 
 

@@ -8,10 +8,13 @@ index is live in about a second. Everything lands in a new generation made live 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import pickle
 import shutil
 import time
+from datetime import datetime, timezone
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,19 +27,23 @@ from search.ingest.actors import gazetteer_digest
 from search.postings import commit_recording_postings, remove_orphans
 from search.readers import commit_with_loaded_lengths
 from search.runs import compress_runs
-from search.schema import ACTOR_TERMS_FILE, analyse_ahead, article_to_document, build_schema, stored_gazetteer_digest, write_actor_terms
+from search.schema import ACTOR_TERMS_FILE, INDEXED_AT, analyse_ahead, article_to_document, build_schema, stored_gazetteer_digest, write_actor_terms
 from search.store.whoosh.duplicates import CLUSTERS_FILE, KEYS_FILE, store_clusters
 from search.store.whoosh.facets import segment_facets
 from search.store.whoosh.generation import (
     FORMAT, FORMAT_FILE, MANIFEST_FILE, OLD_MANIFEST_FILE, Generation, build_lock, current_generation,
-    generations_in_use, new_generation, newest_generations, publish, remove_stale,
+    generations_in_use, new_generation, newest_generations, publish, remove_stale, write_atomically,
 )
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 
 logger = logging.getLogger(__name__)
 
+# Per generation: article id → (text digest, indexed time in seconds), so that a rebuild keeps
+# the indexed time of every article whose text is unchanged (feeds of what is new to the index
+# would otherwise offer the whole index again after each rebuild).
+INDEXED_FILE = "indexed.pickle"
 # Mosaic's files in each generation, beside Whoosh's: rewritten by every build, never linked.
-OWN_FILES = {MANIFEST_FILE, OLD_MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE, ACTOR_TERMS_FILE, FORMAT_FILE}
+OWN_FILES = {MANIFEST_FILE, OLD_MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE, ACTOR_TERMS_FILE, FORMAT_FILE, INDEXED_FILE}
 # Whoosh's posting buffer before it spills a sort run. Its own estimate of the buffer's size;
 # the process holds about twice that, and memory once held is not given back: 256 made the
 # writer 860 MB at 100k articles, 128 costs no measurable build time at 10k (148 s both).
@@ -59,6 +66,7 @@ class PreparedArticle:
     kind: str
     document: dict
     words: frozenset[str]
+    digest: bytes  # of the title and body: the same text re-read keeps its indexed time
 
 
 class WhooshPreparer:
@@ -69,8 +77,9 @@ class WhooshPreparer:
 
     def __call__(self, article) -> PreparedArticle:
         document = analyse_ahead(article_to_document(article), self.schema)
-        return PreparedArticle(article.id, article.path, article.kind, document,
-                               frozenset(words_of(article.title + "\n" + article.body)))
+        text = article.title + "\n" + article.body
+        return PreparedArticle(article.id, article.path, article.kind, document, frozenset(words_of(text)),
+                               hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
 
 
 class WhooshWriter:
@@ -120,6 +129,10 @@ class WhooshWriter:
         """Make the new generation: linked to the live one for an update, empty for a build."""
         self.generation = generation = new_generation(self.index_dir)
         self._started = time.perf_counter()
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        self._now = (int(now.timestamp()), now.isoformat().replace("+00:00", "Z"))
+        self._live_indexed = _read_indexed(self.live) if self.live is not None else {}
+        self._indexed = dict(self._live_indexed) if self.incremental else {}
         if self.incremental:
             _link_generation(self.live.path, generation.path)
             ix = generation.index
@@ -145,6 +158,7 @@ class WhooshWriter:
             for source in sources:
                 for stored in searcher.documents(path=source):
                     self._deleted.add(stored["id"])
+                    self._indexed.pop(stored["id"], None)
                     self._doc_frequencies.subtract(words_of(stored.get("title", "") + "\n" + stored.get("body", "")))
                 self._writer.delete_by_term("path", source)
         finally:
@@ -159,7 +173,11 @@ class WhooshWriter:
             return False
 
     def add(self, prepared: PreparedArticle) -> None:
-        self._writer.add_document(**prepared.document)
+        before = self._live_indexed.get(prepared.id)
+        seconds = before[1] if before and before[0] == prepared.digest else self._now[0]
+        self._indexed[prepared.id] = (prepared.digest, seconds)
+        moment = self._now[1] if seconds == self._now[0] else _iso(seconds)
+        self._writer.add_document(**prepared.document, **{INDEXED_AT: moment, INDEXED_AT + "_seconds": seconds})
         self._doc_frequencies.update(prepared.words)
 
     def publish(self, states: dict[str, SourceState]) -> str:
@@ -173,17 +191,20 @@ class WhooshWriter:
             logger.info("committed in %.1fs", time.perf_counter() - added_at)
             live = self.live.path if self.incremental else None
             with generation.storage().open_index().reader() as reader:
-                segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
+                # An index of no articles has one empty reader, of no segment.
+                segments = [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers() if leaf.segment() is not None]
                 remove_orphans(generation.path, set(segments))
                 doc_count = reader.doc_count()
                 # Clustering needs the whole corpus; done here, the first search need not do it.
                 store_clusters(generation.path, reader, live, self._old_segments, segments)
                 for leaf, _ in reader.leaf_readers():
-                    segment_facets(leaf, generation)
+                    if leaf.segment() is not None:
+                        segment_facets(leaf, generation)
             logger.info("clusters and facet tables ready at %.1fs", time.perf_counter() - self._started)
             write_vocabulary(generation.path, +self._doc_frequencies, doc_count)
             write_actor_terms(generation.path, self.settings, live)
             generation.write_manifest(states)
+            write_atomically(generation.file(INDEXED_FILE), pickle.dumps(self._indexed, protocol=pickle.HIGHEST_PROTOCOL))
             generation.write_format()
         except BaseException:
             self.cancel()
@@ -208,6 +229,18 @@ class WhooshWriter:
         if self._known_reader is not None:
             self._known_reader.close()
             self._known_reader = None
+
+
+def _read_indexed(generation: Generation) -> dict[str, tuple[bytes, int]]:
+    try:
+        with open(generation.file(INDEXED_FILE), "rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return {}
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _link_generation(live: Path, generation: Path) -> None:
