@@ -62,6 +62,8 @@ def test_update_changes_only_what_changed_like_whoosh(os_settings, files, tmp_pa
     for settings in (whoosh_settings, os_settings):
         build_index([files], settings=settings)
     first = engines[1].status()["index"]
+    indexed = {row["id"]: row["indexed_at"] for row in engines[1].iter_export(SearchRequest())}
+    time.sleep(1.1)  # the update runs in a later second than the build
 
     # Edit one file, delete one, add one (a copy of an article under a new name and id).
     edited = files / "corpus" / "kyiv_rferl.txt"
@@ -85,12 +87,22 @@ def test_update_changes_only_what_changed_like_whoosh(os_settings, files, tmp_pa
     assert copies.listed == copies.total - 1  # the copy is collapsed into its original
     assert copies.hits[0].copies is not None and copies.hits[0].copies.count == 2
 
+    # Unchanged articles keep the time they entered the index; the edited and the new one do not.
+    now = {row["id"]: row["indexed_at"] for row in engines[1].iter_export(SearchRequest())}
+    changed = {i for i in now if now[i] != indexed.get(i)}
+    assert len(changed) == 2 and all(now[i] > max(indexed.values()) for i in changed)
+    assert engines[1].search(SearchRequest(sort="indexed", per_page=2)).hits[0].id in changed
+    since = engines[1].search(SearchRequest(indexed_since=max(now.values())))
+    assert {h.id for h in since.hits} == changed and since.total == 2
+
     # Nothing changed: no new index; the live one and its predecessor are all that is kept.
     again = build_index([files], settings=os_settings, rebuild=False)
     assert (again.indexed, again.generation) == (0, second)
     assert Cluster(os_settings).generations() == sorted([first, second])
     build_index([files], settings=os_settings, rebuild=True)
     assert first not in Cluster(os_settings).generations()
+    time.sleep(1.1)  # the engine asks where the alias points once a second
+    assert {row["id"]: row["indexed_at"] for row in engines[1].iter_export(SearchRequest())} == now  # a rebuild keeps them too
 
 
 def test_failed_rebuild_leaves_the_live_index(os_settings, files, monkeypatch):

@@ -13,6 +13,7 @@ export.
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 
 from search import analysis as search_analysis
@@ -77,6 +78,7 @@ def index_body(settings, max_result_window: int) -> dict:
         "copies": {"type": "integer"}, "copies_outlets": {"type": "integer"}, "earliest": keyword,
         "date": keyword, "date_year": keyword, "date_month": keyword,
         "date_start": keyword, "date_end": keyword,  # the days a date of any precision covers
+        "indexed_at_seconds": {"type": "long"},  # when this version of the article entered the index
         **{facet_column(name): keyword for name in FACETS},
         **{name: text for name in TEXT_FIELDS},
         **{f"{name}_stops": text for name in TEXT_FIELDS},
@@ -112,6 +114,7 @@ class PreparedDocument:
     kind: str
     source: dict  # the document, without seq and cluster (the writer adds them)
     words: frozenset[str]  # vocabulary words (search.vocabulary), for "did you mean"
+    digest: str  # of the title and body: the same text read again keeps its indexed time
     terms: dict[str, frozenset[str]]  # field → its distinct terms, for wildcard expansion
     fingerprint: bytes
 
@@ -149,8 +152,9 @@ def prepare(article: Article) -> PreparedDocument:
     source["stored"] = {name: document[name] for name in STORED_FIELDS if name in document}
     fingerprint = pack(article.fingerprint)
     source["fingerprint"] = base64.b64encode(fingerprint).decode("ascii")
-    return PreparedDocument(article.id, article.path, article.kind, source,
-                            frozenset(words_of(article.title + "\n" + article.body)), terms, fingerprint)
+    text = article.title + "\n" + article.body
+    return PreparedDocument(article.id, article.path, article.kind, source, frozenset(words_of(text)),
+                            hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest(), terms, fingerprint)
 
 
 def token_text(name: str, text: str) -> tuple[str, str]:

@@ -51,6 +51,8 @@ class Plan:
             return [{"_score": "desc"}, {"seq": "asc"}]  # ties in index order, as Whoosh ranks them
         # Browsing without a query ranks newest first; undated articles last in both orders, in
         # index order; ties among one date: index order (newest), its reverse (oldest).
+        if self.request.sort == "indexed":  # most recently indexed first, then latest added
+            return [{"indexed_at_seconds": "desc"}, {"seq": "desc"}]
         if self.request.sort == "oldest":
             return [{"date": {"order": "asc", "missing": "_last"}}, {"oldest_tiebreak": "asc"}]
         return [{"date": {"order": "desc", "missing": "_last"}}, {"seq": "asc"}]

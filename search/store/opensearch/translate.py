@@ -16,7 +16,7 @@ from whoosh import query as wq
 
 from search.errors import BadQuery
 from search.filters import FACETS
-from search.request import SearchRequest, date_bounds
+from search.request import SearchRequest, date_bounds, parse_instant
 from search.schema import facet_column
 from search.store.opensearch.mapping import GAP, LEXICON_FIELDS, TEXT_FIELDS, field_boost, schema
 
@@ -176,6 +176,9 @@ def filter_clauses(request: SearchRequest, skip: str = "") -> list[dict]:
             clauses += facet_filter(request, facet)
     if skip != "date":
         clauses += date_filter(request)
+    if request.indexed_since:  # not a facet: it narrows every count
+        since = int(parse_instant("since", request.indexed_since).timestamp())
+        clauses.append({"range": {"indexed_at_seconds": {"gte": since}}})
     return clauses
 
 

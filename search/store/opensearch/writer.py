@@ -20,6 +20,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from search.config import Settings
 from search.engine import SourceState
@@ -76,6 +77,10 @@ class Member:
         packed = one("fingerprint", "") or ""  # doc values give base64 without its padding
         return cls(doc_id, seq, base64.b64decode(packed + "=" * (-len(packed) % 4)), one("date", "") or "",
                    one(facet_column("outlet"), "") or "", shown)
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _copies(members: list[Member]) -> tuple[bool, int, int, str]:
@@ -166,8 +171,21 @@ class OpenSearchWriter:
                 self._terms: dict[str, set[str]] = {field: set() for field in LEXICON_FIELDS}
                 self._next_seq = 0
         self._first_seq = self._next_seq
+        # Indexed times: an article whose text is unchanged keeps the time it first entered the
+        # index, through updates and rebuilds (feeds of what is new would otherwise offer the
+        # whole index again after a rebuild); others get the time of this build.
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        self._now = (int(now.timestamp()), now.isoformat().replace("+00:00", "Z"))
+        self._live_indexed = self._read_live_indexed()
+        self._indexed = dict(self._live_indexed) if self.incremental else {}
         self._added: dict[int, Member] = {}  # seq → what clustering needs of the articles added now
         self._bulk = _BulkPipe(client, name)
+
+    def _read_live_indexed(self) -> dict[str, list]:
+        if not self.live or not self.live_header:
+            return {}
+        with errors(self.cluster):
+            return meta.read_blob(self.cluster, self.live, self.live_header, "indexed") or {}
 
     def _clone(self, live: str, name: str) -> None:
         """Make `name` a copy of the live index (OpenSearch hard-links the segments)."""
@@ -205,6 +223,7 @@ class OpenSearchWriter:
                     source = hit["_source"]
                     stored = source.get("stored", {})
                     self._deleted.add(source["id"])
+                    self._indexed.pop(source["id"], None)
                     self._vocabulary.subtract(words_of(stored.get("title", "") + "\n" + stored.get("body", "")))
                     deletes.append({"_op_type": "delete", "_index": self.index, "_id": hit["_id"]})
             # Deleted before anything is added: an article of a changed file comes back with its id.
@@ -218,7 +237,13 @@ class OpenSearchWriter:
     def add(self, prepared: PreparedDocument) -> None:
         seq = self._next_seq
         self._next_seq += 1
-        source = dict(prepared.source, seq=seq, cluster=seq, dup=False, copies=1, copies_outlets=1, earliest=prepared.id,
+        before = self._live_indexed.get(prepared.id)
+        seconds = before[1] if before and before[0] == prepared.digest else self._now[0]
+        self._indexed[prepared.id] = (prepared.digest, seconds)
+        moment = self._now[1] if seconds == self._now[0] else _iso(seconds)
+        source = dict(prepared.source, seq=seq, indexed_at_seconds=seconds,
+                      stored={**prepared.source["stored"], "indexed_at": moment},
+                      cluster=seq, dup=False, copies=1, copies_outlets=1, earliest=prepared.id,
                       oldest_tiebreak=-seq if "date" in prepared.source else seq)
         self._bulk.put({"_index": self.index, "_id": prepared.id, "_source": source})
         self._added[seq] = Member(prepared.id, seq, prepared.fingerprint, source.get("date", ""),
@@ -248,6 +273,7 @@ class OpenSearchWriter:
                     "vocabulary": {w: n for w, n in self._vocabulary.items() if n > 0},
                     "terms": {field: sorted(terms) for field, terms in self._terms.items()},
                     "actor_terms": actor_term_table(self.settings),
+                    "indexed": self._indexed,
                 }
                 meta.write_meta(cluster, name, header, blobs)
                 self._switch_alias(name)
