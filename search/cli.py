@@ -127,7 +127,8 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
     click.echo(report.summary())
     for path, reason in report.skipped:
         click.echo(f"  skipped {path}: {reason}")
-    click.echo(f"index: {settings.index_dir}")
+    where = settings.index_dir if settings.engine == "whoosh" else f"{report.generation} at {settings.opensearch_url}"
+    click.echo(f"index: {where}")
     if strict and report.skipped:
         click.echo(f"error: {len(report.skipped)} input(s) skipped (--strict)", err=True)
         sys.exit(3)
@@ -269,8 +270,8 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
         engine_for(settings).status()
     except IndexOutdated as exc:
         _fail(exc)
-    except IndexMissing:
-        click.echo(f"no index in {settings.index_dir}; building it from {settings.seeds_dir} …")
+    except IndexMissing as exc:  # the engine says where it looked (a folder, a cluster)
+        click.echo(f"{exc.message}; building it from {settings.seeds_dir} …")
         try:
             click.echo(build_index([settings.seeds_dir], settings=settings).summary())
         except SearchError as exc:
