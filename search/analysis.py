@@ -32,8 +32,10 @@ NAME_WORD_PATTERN = r"\w+(?:['’]\w+)*"
 # Stop words are indexed, under STOP_MARK ("the" → "~the"), with their positions, so a phrase
 # keeps them; a query's bag of words never asks for them (search.parsing), and they stay out of the
 # positions-free arrays (search.postings) and of scoring. A stop word written in capitals ("US",
-# "IT", "U.S.") is an acronym, indexed as a word under ACRONYM_MARK ("#us"). (Indexes made before,
-# index format 4 and older, are rebuilt rather than read: search.store.whoosh.generation.)
+# "IT", "U.S.") is an acronym, indexed as a word under ACRONYM_MARK ("#us"). VERSION names what
+# the terms mean: an index made by another version is rebuilt rather than read (the Whoosh engine
+# keys that on its index format, search.store.whoosh.generation; the OpenSearch engine on VERSION).
+VERSION = 2
 # No word the tokenizer makes starts with these, so a marked term never meets a word, a prefix or
 # a wildcard (and each is one regex replacement in another engine's analysis chain).
 STOP_MARK = "~"
@@ -91,8 +93,8 @@ class StemmingTokenizer(Tokenizer):
 
     Stop words are indexed as STOP_MARK + the folded word, at their positions, and their tokens
     carry `stop_word=True`. They are made only when asked for (`stop_words=True`, as the index
-    asks, see search.schema.analyse_ahead; or `removestops=False`, as the query parser asks):
-    Whoosh's own code (key terms for "more like this", for one) never sees them.
+    and the query parser ask, see search.schema.analyse_ahead): Whoosh's own code (key terms for
+    "more like this", for one) never sees them.
     """
 
     def __init__(self, max_cache: int = 500_000):
@@ -145,14 +147,19 @@ class StemmingTokenizer(Tokenizer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        keep_stops = not removestops or kwargs.get("stop_words", False)
+        marked = kwargs.get("stop_words", False)
         matches = _WORD.finditer(value) if tokenize else [re.match(r"(?s).*", value)]
         for pos, match in enumerate(matches, start_pos):
             word = match.group(0)
             stop = is_stop_word(word)
-            if stop and not keep_stops:
-                continue
-            t.text, t.stopped, t.stop_word, t.boost = self.term(word), False, stop, 1.0
+            if stop and not marked:
+                if removestops:
+                    continue
+                # Whoosh's own callers (a wildcard's text, "the*") get the word itself, unmarked.
+                t.text, t.stopped = fold_word(word), True
+            else:
+                t.text, t.stopped = self.term(word), False
+            t.stop_word, t.boost = stop, 1.0
             if keeporiginal:
                 t.original = word
             if chars:

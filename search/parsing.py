@@ -134,7 +134,7 @@ def _word(fieldname: str, text: str, boost: float) -> wq.Term:
 
 
 def _tokens(analyzer, text: str) -> list:
-    return [t.copy() for t in analyzer(text, positions=True, chars=True, removestops=False, mode="query")]
+    return [t.copy() for t in analyzer(text, positions=True, chars=True, removestops=False, mode="query", stop_words=True)]
 
 
 class _PhraseNode(PhrasePlugin.PhraseNode):
@@ -208,6 +208,8 @@ def _simplify(q: wq.Query, stop_only: bool) -> wq.Query:
         return type(q)(a, b)
     if type(q) is wq.Phrase and len(q.words) < 2:  # a phrase of one word is that word
         return wq.Term(q.fieldname, q.words[0], boost=q.boost) if q.words else wq.NullQuery
+    if isinstance(q, wq.MultiTerm):  # as Whoosh normalises them: "*" is Every, "nato*" a Prefix
+        return q.normalize()
     if isinstance(q, wq.compound.CompoundQuery):
         parts = [_simplify(s, stop_only) for s in q.subqueries]
         kept = [p for p in parts if p is not DROPPED and p is not wq.NullQuery]

@@ -55,9 +55,12 @@ TITLES = [
     # site name first
     (page("<title>Planet News: Talks stall in Geneva</title><meta property='og:site_name' content='Planet News'>"),
      "", "Talks stall in Geneva"),
-    # og:title wins over the <h1> and <title>
+    # the headline a reader sees (<h1>) wins over og:title when they share words ...
     (page("<meta property='og:title' content='Ceasefire talks stall'><title>Other words</title>",
-          "<h1>Talks stall again in Geneva</h1>"), "", "Ceasefire talks stall"),
+          "<h1>Talks stall again in Geneva</h1>"), "", "Talks stall again in Geneva"),
+    # ... not when the <h1> is the site's logo or a section label
+    (page("<meta property='og:title' content='Ceasefire talks stall'><meta property='og:site_name' content='Planet News'>",
+          "<h1>Planet News Network</h1>"), "", "Ceasefire talks stall"),
     # no og:title: the <h1>
     (page("<title>Talks stall - Some Blog With A Long Name</title>", "<h1>Talks stall again in Geneva</h1>"),
      "", "Talks stall again in Geneva"),
@@ -80,26 +83,32 @@ def test_title(html, url, title):
 # --- authors -------------------------------------------------------------------------------------
 
 AUTHORS = [
-    (page("<meta name='author' content='Jane Doe'>"), "Jane Doe"),
-    (page("<meta name='author' content='By Jane Doe'>"), "Jane Doe"),
+    (page("<meta name='author' content='Jane Doe'>"), "Jane Doe", ("Jane Doe",)),
+    (page("<meta name='author' content='By Jane Doe'>"), "Jane Doe", ("Jane Doe",)),
     (page(ld({"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Olena Marchenko"},
-                                                 {"@type": "Person", "name": "Ivan Sirko"}]})), "Olena Marchenko"),
-    (page(ld({"@type": "Article", "author": {"@type": "Person", "name": "TOM KRISHER"}})), "Tom Krisher"),
-    (page(body="<div class='byline'>By John Smith and Ann Lee</div>"), "John Smith"),
-    (page(body="<span class='author'><a rel='author' href='/a/ks'>Karl Schmidt</a></span>"), "Karl Schmidt"),
-    # agencies, desks and URLs are not authors
-    (page("<meta name='author' content='Reuters'>"), ""),
-    (page("<meta name='author' content='Jerusalem Post Staff'>"), ""),
-    (page("<meta property='article:author' content='https://www.facebook.com/planet'>"), ""),
-    (page(body="<div class='byline'>By Agency</div>"), ""),
-    # the site's own name is not an author
-    (page("<meta name='author' content='Planet News'><meta property='og:site_name' content='Planet News'>"), ""),
+                                                 {"@type": "Person", "name": "Ivan Sirko"}]})),
+     "Olena Marchenko and Ivan Sirko", ("Olena Marchenko", "Ivan Sirko")),
+    (page(ld({"@type": "Article", "author": {"@type": "Person", "name": "TOM KRISHER"}})), "Tom Krisher", ("Tom Krisher",)),
+    (page(body="<div class='byline'>By John Smith and Ann Lee</div>"), "John Smith and Ann Lee", ("John Smith", "Ann Lee")),
+    (page(body="<span class='author'><a rel='author' href='/a/ks'>Karl Schmidt</a></span>"), "Karl Schmidt", ("Karl Schmidt",)),
+    # the byline under the headline, when the page's structured data names nobody
+    (page(body="<h1>Talks stall again in Geneva</h1><p>Von Moritz Bachmann publiziert am 25. September 2018</p>"),
+     "Moritz Bachmann", ("Moritz Bachmann",)),
+    # an agency is credited as shown, never as a person
+    (page("<meta name='author' content='Reuters'>"), "Reuters", ()),
+    # desks and URLs are nobody
+    (page("<meta name='author' content='Jerusalem Post Staff'>"), "", ()),
+    (page("<meta property='article:author' content='https://www.facebook.com/planet'>"), "", ()),
+    (page(body="<div class='byline'>By Agency</div>"), "", ()),
+    # the site crediting itself is shown as the credit, not a person
+    (page("<meta name='author' content='Planet News'><meta property='og:site_name' content='Planet News'>"), "Planet News", ()),
 ]
 
 
-@pytest.mark.parametrize("html, author", AUTHORS)
-def test_author(html, author):
-    assert extract_html(html).author == author
+@pytest.mark.parametrize("html, author, people", AUTHORS)
+def test_author(html, author, people):
+    parts = extract_html(html)
+    assert (parts.author, parts.byline.people) == (author, people)
 
 
 # --- dates ---------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,8 @@ from search.ingest import metadata
 from search.ingest.actors import load_gazetteer
 from search.ingest.dump import extract_dump
 from search.ingest.fingerprint import body_sketch
-from search.ingest.normalise import decode_bytes, normalise_text
+from search.ingest.normalise import decode_bytes, normalise_field, normalise_text, safe_url
+from search.ingest.parts import PageParts
 from search.ingest.sources import declared_charset, input_kind, iter_input_files, read_bytes, source_url
 
 __all__ = ["Skipped", "iter_input_files", "read_article", "read_articles"]
@@ -32,9 +32,7 @@ logger = logging.getLogger(__name__)
 
 # Fewer words than this is a menu, an error page or a stub, not an article.
 MIN_BODY_WORDS = 12
-# Fields a JSONL record may give; given values win over extracted ones.
-RECORD_FIELDS = ("url", "title", "author", "date", "outlet")
-_ISO_PREFIX = re.compile(r"((?:19|20)\d\d)(?:-(\d\d)(?:-(\d\d))?)?(?![\d/.])")
+# Values a JSONL record may give (metadata.py lists the keys for each field) win over extracted ones.
 
 
 @dataclass(frozen=True)
@@ -56,9 +54,21 @@ def read_article(path: str | Path, settings: Settings | None = None) -> Article:
 
 def read_articles(path: str | Path, settings: Settings | None = None) -> Iterator[Article | Skipped]:
     """Yield every article in a file, or a Skipped with the reason for what cannot be read."""
-    settings = settings or Settings()
+    try:
+        yield from _read_articles(path, settings or Settings())
+    except Exception as exc:  # a pathological input (or a bug it finds) costs one file, never the run
+        logger.warning("reading %s failed", path, exc_info=True)
+        yield Skipped(str(path), f"could not be read ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _read_articles(path: str | Path, settings: Settings) -> Iterator[Article | Skipped]:
     path = Path(path)
     kind = input_kind(path)
+    if kind == "warc":  # read record by record: the size limit is per record, not per file
+        from search.ingest.warc import read_warc
+
+        yield from read_warc(path, settings)
+        return
     try:
         if kind is None:
             raise IngestError(f"unsupported file type {''.join(path.suffixes) or '(none)'!r}")
@@ -87,21 +97,23 @@ def _read_jsonl(path: Path, data: bytes, settings: Settings) -> Iterator[Article
     except IngestError as exc:
         yield Skipped(str(path), exc.message)
         return
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):  # split("\n"): JSON strings may hold U+2028
         if not line.strip():
             continue
         source = f"{path}:{line_no}"
         try:
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except RecursionError:
+                raise IngestError("record is nested too deeply to read") from None
             if not isinstance(record, dict):
                 raise IngestError("record is not a JSON object")
-            given = {k: str(record[k]).strip() for k in RECORD_FIELDS if isinstance(record.get(k), (str, int, float)) and str(record[k]).strip()}
-            url = given.get("url", "")
+            url = metadata.record_value(record, ("url",))
             key = url or source
             if isinstance(record.get("html"), str) and record["html"].strip():
-                yield _article_from_html(record["html"], path=path, kind="jsonl", url=url, given=given, key=key, settings=settings)
+                yield _article_from_html(record["html"], path=path, kind="jsonl", url=url, given=record, key=key, settings=settings)
             elif isinstance(record.get("text"), str) and record["text"].strip():
-                yield _article_from_dump(record["text"], path=path, kind="jsonl", url=url, given=given, key=key, settings=settings)
+                yield _article_from_dump(record["text"], path=path, kind="jsonl", url=url, given=record, key=key, settings=settings)
             else:
                 raise IngestError("record has neither 'text' nor 'html'")
         except json.JSONDecodeError as exc:
@@ -115,7 +127,7 @@ def _article_from_dump(text: str, **context) -> Article:
     if not text.strip():
         raise IngestError("no text in file")
     parts = extract_dump(text)
-    return _build_article(parts, site_name="", canonical_url="", **context)
+    return _build_article(parts, **context)
 
 
 def _article_from_html(html: str, **context) -> Article:
@@ -123,29 +135,22 @@ def _article_from_html(html: str, **context) -> Article:
 
     parts = extract_html(html, url=context["url"])
     parts.body = [normalise_text(p) for p in parts.body if p.strip()]
-    return _build_article(parts, site_name=parts.outlet, canonical_url=parts.url, **context)
+    return _build_article(parts, **context)
 
 
-def _build_article(parts, *, path: Path, kind: str, url: str, given: dict, key: str, site_name: str,
-                   canonical_url: str, settings: Settings) -> Article:
+def _build_article(parts: PageParts, *, path: Path, kind: str, url: str, given: dict, key: str,
+                   settings: Settings) -> Article:
     if sum(len(p.split()) for p in parts.body) < MIN_BODY_WORDS:
         raise IngestError("no article body found")
-    url = url or canonical_url
-
-    # Metadata: what a record states wins, then the page's own statements, then its URL.
-    outlet = (
-        metadata.canonical_outlet(given["outlet"]) if "outlet" in given
-        else metadata.canonical_outlet(site_name) if site_name
-        else (metadata.outlet_for_url(url) if url else "")
-        or metadata.outlet_spelled_for_url(parts.chrome, url)
-        or metadata.outlet_named_in(parts.chrome)
-    )
-    if not outlet and url:
-        outlet = metadata.domain_of(url)
-    date = _given_date(given.get("date")) if "date" in given else None
-    date = date or parts.date or (metadata.date_from_url(url) if url else None)
+    # Only http(s) URLs are kept: a javascript: or data: "original" must never become a link.
+    url = safe_url(url)
+    if given.get("url") is not None and not safe_url(str(given["url"])):
+        given = {k: v for k, v in given.items() if k != "url"}
+    # Metadata: what a record states wins, then the page's own statements, then its URL; each
+    # value keeps where it came from.
+    meta = metadata.resolve_metadata(parts, given, url, "record" if "url" in given else "url_map")
     body = "\n\n".join(parts.body)
-    title = given.get("title") or parts.title or parts.body[0][:120]
+    title = meta.title
 
     # Actors: counted in the title and body and, separately, in the comments.
     gazetteer = load_gazetteer(settings.actors_file)
@@ -155,34 +160,25 @@ def _build_article(parts, *, path: Path, kind: str, url: str, given: dict, key: 
     mentions = tuple(ActorMention(n, gazetteer.actors[n].type, body_counts.get(n, 0), comment_counts.get(n, 0)) for n in names)
     actors = tuple(m.name for m in mentions if m.body_count >= settings.actor_min_mentions)
 
-    author = given.get("author") or parts.author
     return Article(
         id=hashlib.sha1((key or str(path.resolve())).encode("utf-8")).hexdigest()[:16],
         path=str(path),
-        url=url,
-        title=title,
-        author=author,
-        authors=(author,) if author else (),
-        outlet=outlet,
-        date=date,
-        tags=tuple(parts.tags),
+        # Values a record gave, or a page's chrome, get the same normalisation as page text.
+        url=safe_url(meta.url),
+        title=normalise_field(title),
+        author=normalise_field(meta.author),
+        authors=tuple(filter(None, map(normalise_field, meta.authors))),
+        outlet=normalise_field(meta.outlet),
+        date=meta.date,
+        tags=tuple(filter(None, map(normalise_field, parts.tags))),
         actors=actors,
         body=body,
         comments=tuple(parts.comments),
         actor_mentions=mentions,
         kind=kind,
         fingerprint=body_sketch(body),
+        fetched_at=meta.fetched_at,
+        source=normalise_field(meta.source),
+        provenance=meta.provenance,
     )
 
-
-def _given_date(value: str | None) -> str | None:
-    """Return a record's date ("2022", "2022-05", "2022-05-25T10:00Z", "May 25, 2022") as ISO, or None."""
-    if not value:
-        return None
-    iso = _ISO_PREFIX.match(value.strip())
-    if iso:
-        year, month, day = iso.groups()
-        if month is None:
-            return year
-        return metadata.iso_date(int(year), int(month), int(day) if day else None)
-    return metadata.parse_date(value)

@@ -9,7 +9,7 @@ from search.article import Comment
 from search.ingest import patterns
 
 if TYPE_CHECKING:
-    from search.ingest.dump import Line
+    from search.ingest.header import Line
 
 # A commenter's name line: one to four words, no sentence punctuation, no link.
 _NAME_LINE = re.compile(r"[\w][\w.'’_-]*(?: [\w][\w.'’_-]*){0,3}")

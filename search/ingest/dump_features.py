@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from search.ingest import metadata, patterns
+from search.ingest import bylines, dates, patterns
 
 if TYPE_CHECKING:
-    from search.ingest.dump import Line
+    from search.ingest.header import Line
 
 # Scripts written without spaces between words: their characters count 1/CJK_CHARS_PER_WORD of a
 # word each (Japanese and Chinese average about two characters a word).
@@ -132,8 +133,8 @@ def describe_lines(lines: list["Line"]) -> list[LineInfo]:
             comments=patterns.is_comment_start(text),
             repeated=counts[text] > 1,
             twin=(i > 0 and lines[i - 1].text == text) or (i + 1 < len(lines) and lines[i + 1].text == text),
-            byline=w <= 12 and bool(metadata.find_byline(text)),
-            dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and metadata.date_from_line(text) is not None,
+            byline=w <= 12 and bool(bylines.read_byline(text)),
+            dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and dates.date_from_line(text) is not None,
         ))
     return infos
 
@@ -192,11 +193,12 @@ def bio_lines(lines: list["Line"], author: str) -> set[int]:
     return found
 
 
+@lru_cache(maxsize=4096)
 def is_meta_line(text: str) -> bool:
     """True for a byline or dateline: a short line with a date, a time, a handle or "by Name"."""
     if word_count(text) > META_MAX_WORDS:
         return False
-    return bool(_META.search(text) or metadata.parse_date(text) or metadata.find_byline(text))
+    return bool(_META.search(text) or dates.parse_date(text) or bylines.read_byline(text))
 
 
 def looks_like_name(text: str) -> bool:

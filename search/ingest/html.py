@@ -10,18 +10,19 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from dataclasses import dataclass, field
 
 from charset_normalizer import from_bytes
 from lxml import etree, html as lxml_html
 
-from search.article import Comment
+from search.ingest import bylines, outlets
 from search.ingest.html_body import extract_body
 from search.ingest.html_comments import extract_comments
+from search.ingest.html_header import read_visible_header
 from search.ingest.html_meta import (
     extract_author, extract_date, extract_description, extract_outlet, extract_tags, extract_title,
     extract_url, read_json_ld, site_keys, title_variants,
 )
+from search.ingest.parts import PageParts
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +42,7 @@ CHROME_MAX_CHARS = 200  # menus, footers and widget labels are short; longer tex
 _PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
 
 
-@dataclass
-class HtmlParts:
-    title: str = ""
-    author: str = ""
-    date: str | None = None  # ISO: "2022-05-25", or "2022-05"/"2022" when only that is stated
-    tags: tuple[str, ...] = ()
-    body: list[str] = field(default_factory=list)  # article paragraphs, in order, no title
-    comments: list[Comment] = field(default_factory=list)
-    chrome: list[str] = field(default_factory=list)  # non-body text lines (the outlet's self-name lives here)
-    outlet: str = ""  # og:site_name / JSON-LD publisher / application-name
-    url: str = ""  # canonical URL
+HtmlParts = PageParts  # the name tests and callers used before both paths shared one record
 
 
 def parse_html(html: str) -> etree._Element | None:
@@ -123,7 +114,7 @@ def extract_html(html: str | bytes, url: str = "") -> HtmlParts:
         # lxml refuses some markup (control characters, recursion in its serialiser) deep inside
         # the extractors; the page is then as good as empty.
         logger.warning("cannot extract %s: %s", url or "page", err)
-        return HtmlParts()
+        return PageParts()
 
 
 def _extract(html: str | bytes, url: str) -> HtmlParts:
@@ -131,25 +122,47 @@ def _extract(html: str | bytes, url: str) -> HtmlParts:
         html = _decode(html)
     root = parse_html(html)
     if root is None:
-        return HtmlParts()
-    parts = HtmlParts()
+        return PageParts()
+    parts = PageParts()
 
     # 1. Structured metadata first: it names the site, which the title's suffix and the author
     #    check need, and gives the canonical URL the date and body steps can use.
     ld = read_json_ld(root)
     parts.url = extract_url(root, url)
-    parts.outlet = extract_outlet(root, ld)
+    parts.outlet, outlet_origin = extract_outlet(root, ld, url or parts.url)
+    if parts.outlet.islower() and " " not in parts.outlet:
+        # "detroitnews": a slug, where the masthead spells "The Detroit News"
+        parts.outlet = outlets.outlet_spelled_for_url(_chrome_lines(root, []), url or parts.url) or parts.outlet
     keys = site_keys(parts.outlet, url or parts.url)
-    parts.title = extract_title(root, ld, keys)
-    parts.author = extract_author(root, ld, keys)
+    parts.title, title_origin = extract_title(root, ld, keys)
+    byline, author_origin = extract_author(root, ld, keys)
     parts.tags = extract_tags(root, ld)
-    parts.date = extract_date(root, ld, url or parts.url, html)
+    parts.date, date_origin = extract_date(root, ld, url or parts.url, html)
 
-    # 2. Comments come from their own markup; the body extractors are told to leave them out.
+    # 2. What a reader sees under the headline wins over structured data that disagrees: a
+    #    site-wide author in the JSON-LD, a modified time in the meta tags.
+    visible = read_visible_header(root, parts.title)
+    if visible.byline and not (byline.people and not visible.byline.people):
+        byline, author_origin = visible.byline, "byline"
+    parts.byline = byline
+    if visible.date and not (parts.date and parts.date[:7] == visible.date[:7] and len(parts.date) >= len(visible.date)):
+        parts.date, date_origin = visible.date, "dateline"
+    parts.age = visible.age
+    parts.affiliation = visible.affiliation
+    for name, origin in (("outlet", outlet_origin), ("title", title_origin), ("author", author_origin), ("date", date_origin)):
+        if origin:
+            parts.origin[name] = origin
+
+    # 3. Comments come from their own markup; the body extractors are told to leave them out.
     parts.comments = extract_comments(root)
 
-    # 3. The body, without the headline and standfirst extractors often repeat at the top.
+    # 4. The body, without the headline and standfirst extractors often repeat at the top.
     titles = (parts.title, *title_variants(root, ld, keys))
     parts.body = extract_body(root, url or parts.url, titles, extract_description(root))
     parts.chrome = _chrome_lines(root, parts.body)
+    # A syndicated copy says where the text came from ("Source: Trend").
+    for line in parts.chrome:
+        if (source := bylines.read_source_line(line)):
+            parts.source, parts.origin["source"] = source, "source_line"
+            break
     return parts

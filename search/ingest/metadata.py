@@ -1,248 +1,180 @@
-"""Metadata from page text and URLs: bylines, outlets, dates and tag lines."""
+"""An article's metadata, weighed field by field: what a record states, what the page says about
+itself, what its URL says. Each value keeps where it came from, so an analyst can see why an
+article sits under a date or an outlet.
+
+Where a value came from (`provenance`):
+
+- record: the JSONL record (or WARC header) states it
+- url_map: the URL a sources.toml beside the file gives (for `url`)
+- canonical_link: the page's own canonical link (for `url`)
+- json_ld, meta: the HTML page's structured data (JSON-LD, <meta> tags)
+- h1, headline: the headline on the page (HTML <h1>; the headline a dump's layout shows)
+- title_tag: the HTML <title>
+- body: no headline found; the title is the body's first line
+- byline: a byline line or element ("By Jane Roe")
+- dateline: a visible dateline ("Mar 2, 2020", "publiziert am 2. März 2020")
+- relative_date: "2 years ago" on the page, counted back from the record's fetch time
+- url_path: the date in the URL's path (/2022/05/25/)
+- outlet_list: the URL's domain is a known outlet (search/data/outlets.toml)
+- self_reference, masthead, page_domain: the page names itself ("Support X", "© 2021 X", its
+  masthead line, the domain it prints)
+- url_domain: nothing names the outlet; the URL's domain stands for it
+- source_line: a syndicated copy's "Source: X" line
+
+Ambiguous cases are left empty rather than guessed.
+"""
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from datetime import date
-from functools import lru_cache
-from importlib import resources
-from urllib.parse import urlparse
 
-_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
-                "Sept", "Oct", "Nov", "Dec"]
+from search.ingest import bylines, dates, outlets, self_names
+from search.ingest.parts import PageParts
 
-# --- authors -------------------------------------------------------------------------------------
+# Keys a record may use for each field, most common first.
+RECORD_TITLE_KEYS = ("title", "headline")
+RECORD_AUTHOR_KEYS = ("authors", "author", "byline", "creator")
+RECORD_DATE_KEYS = ("date", "published", "published_at", "date_published", "datePublished", "publication_date", "pub_date")
+RECORD_OUTLET_KEYS = ("outlet", "site_name", "publisher")
+RECORD_FETCH_KEYS = ("fetched_at", "crawled_at", "fetch_time", "fetch_date", "crawl_date", "crawl_time",
+                     "retrieved_at", "downloaded_at", "scraped_at", "warc_date")
+TITLE_FALLBACK_CHARS = 120
 
-_NAME_WORD = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|(?:de|da|di|del|der|den|van|von|la|le|al|bin|ibn|el)(?=\s))"
-_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}"
-# A date or time may come first ("11/19/2019 by Jane Doe", "May 3, 2021 | By Jane Doe").
-_LEAD = r"(?:[\w/.,:|-]+\s+){0,4}?"
-_BYLINE_PATTERNS = (
-    re.compile(rf"^(?:by|by:|author:|written by|words by|posted by|story by|report by|von|por|par|door|av)\s+(?P<name>{_NAME})", re.IGNORECASE),
-    re.compile(rf"^(?=[\w/.,:| -]*\d){_LEAD}[|·•-]?\s*(?:by|von|por|par)\s+(?P<name>{_NAME})", re.IGNORECASE),
-    re.compile(rf"^(?P<name>{_NAME}),\s+(?:{'|'.join(_MONTH_NAMES)})\.?\s+(?:19|20)\d\d$"),
-    re.compile(rf"(?:^|[.!?”\"]\s+)(?:writes|written by|by)\s+(?P<name>{_NAME})\s*\.?$", re.IGNORECASE),
-)
-_BYLINE_PREFIX = re.compile(r"(?:by|by:|author:|written by|von|por|par|door|av)\s", re.IGNORECASE)
-# Words that make a byline name an agency or a desk, not a person ("By Agency" has no author).
-_NOT_AUTHORS = {
-    "agency", "agencies", "staff", "staff writer", "staff reporter", "news desk", "desk", "editor",
-    "editors", "editorial", "editorial board", "reuters", "ap", "afp", "associated press",
-    "the associated press", "tass", "xinhua", "admin", "administrator", "guest", "team", "newsroom",
-    "web desk", "our correspondent", "correspondent", "bureau", "wire", "wires",
-}
-
-
-def clean_author(name: str) -> str:
-    """Return a byline name without trailing role words, or "" for an agency or desk."""
-    name = re.split(r"\s+(?:and|&)\s+|,|\s+\|", name.strip())[0].strip(" .")
-    # The case-insensitive byline pattern lets any word through; a name is capitalised words.
-    words = []
-    for word in name.split():
-        if words and word[:1].islower() and word not in ("de", "da", "di", "del", "der", "van", "von", "la", "le", "al", "bin", "ibn", "el"):
-            break
-        words.append(word)
-    name = " ".join(words).strip(" .")
-    if not name or name.lower() in _NOT_AUTHORS or not re.search(r"[A-ZÀ-Þ]", name):
-        return ""
-    return name
-
-
-def has_byline_prefix(line: str) -> bool:
-    """True for a line that opens like a byline ("By …", "Von …"), whoever it names."""
-    return _BYLINE_PREFIX.match(line) is not None
-
-
-def find_byline(line: str) -> str:
-    """Return the author a byline line names ("By X", "Written by X for ...", "... Writes X"), or ""."""
-    if len(line) > 600:
-        return ""
-    for pattern in _BYLINE_PATTERNS:
-        match = pattern.search(line)
-        if match:
-            author = clean_author(match.group("name"))
-            if author:
-                return author
-    return ""
-
-
-# --- outlets -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Outlet:
-    name: str
-    domains: tuple[str, ...]
-    aliases: tuple[str, ...]
+class Metadata:
+    """The metadata fields of an Article, each with where it came from."""
+
+    url: str
+    title: str
+    author: str
+    authors: tuple[str, ...]
+    date: str | None
+    outlet: str
+    source: str
+    fetched_at: str | None
+    provenance: tuple[tuple[str, str], ...]
 
 
-@lru_cache(maxsize=1)
-def load_outlets() -> tuple[Outlet, ...]:
-    text = resources.files("search.data").joinpath("outlets.toml").read_text(encoding="utf-8")
-    return tuple(
-        Outlet(o["name"], tuple(o.get("domains", ())), tuple(o.get("aliases", ())))
-        for o in tomllib.loads(text)["outlet"]
-    )
-
-
-def domain_of(url: str) -> str:
-    host = (urlparse(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
-
-
-def outlet_for_url(url: str) -> str:
-    """Return the canonical outlet for a URL's domain, or "" when the domain is unknown."""
-    host = domain_of(url)
-    for outlet in load_outlets():
-        if any(host == d or host.endswith("." + d) for d in outlet.domains):
-            return outlet.name
+def record_value(record: dict, keys: tuple[str, ...]) -> str:
+    """Return the first non-empty text value a record gives under one of `keys`."""
+    for key in keys:
+        value = record.get(key)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
     return ""
 
 
-def canonical_outlet(name: str) -> str:
-    """Return the canonical spelling of an outlet name, or the name itself when unknown."""
-    folded = name.strip().casefold()
-    for outlet in load_outlets():
-        if folded == outlet.name.casefold() or folded in (a.casefold() for a in outlet.aliases):
-            return outlet.name
-    return name.strip()
+def record_byline(record: dict) -> bylines.Byline:
+    """Return who a record credits: an `authors` list (names or {"name": ...} objects) or an author string."""
+    for key in RECORD_AUTHOR_KEYS:
+        value = record.get(key)
+        if isinstance(value, list):
+            names = [v.get("name", "") if isinstance(v, dict) else v for v in value]
+            names = [" ".join(n.split()) for n in names if isinstance(n, str) and n.strip()]
+            people = tuple(bylines.normalise_name(n) for n in names if not bylines.is_agency(n))
+            credit = next((n for n in names if bylines.is_agency(n)), "")
+            if people or credit:
+                return bylines.Byline(people=tuple(dict.fromkeys(people)), credit=credit if not people else "")
+        elif isinstance(value, dict) and isinstance(value.get("name"), str):
+            return bylines.read_author_field(value["name"])
+        elif isinstance(value, str) and value.strip():
+            return bylines.read_author_field(value)
+    return bylines.Byline()
 
 
-@lru_cache(maxsize=1)
-def _outlet_name_pattern() -> tuple[re.Pattern, dict[str, str]]:
-    names = {alias: o.name for o in load_outlets() for alias in (o.name, *o.aliases)}
-    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"), names
-
-
-# A site's name in its own chrome is a short line ("The Parallax View", "Frontier Affairs Weekly").
-SELF_NAME_MAX_WORDS = 6
-SELF_NAME_EXTRA_CHARS = 8  # letters beyond the domain's name: "the", "weekly", "news", "online"
-
-
-def site_label(url: str) -> str:
-    """Return the name part of a URL's domain, folded: "parallaxview" for www.parallaxview.net,
-    "bbc" for news.bbc.co.uk."""
-    labels = domain_of(url).split(".")
-    if len(labels) > 2 and len(labels[-2]) <= 3 and len(labels[-1]) == 2:  # co.uk, com.au
-        return fold_name(labels[-3])
-    return fold_name(labels[-2] if len(labels) > 1 else labels[0])
-
-
-def outlet_spelled_for_url(lines: list[str], url: str) -> str:
-    """Return the chrome line that spells the URL's site name as words ("The Parallax View" on
-    parallaxview.net), or "". Made-up and small outlets are not in any list; their pages still
-    name themselves in the masthead and the footer."""
-    label = site_label(url) if url else ""
-    if len(label) < 3:
-        return ""
-    counts: dict[str, int] = {}
-    for line in lines:
-        if len(line.split()) > SELF_NAME_MAX_WORDS or not re.fullmatch(r"[\w'’&\- ]+", line):
-            continue
-        folded = fold_name(line)
-        rest = folded.removeprefix("the")
-        if folded == label or rest == label or (label in folded and len(folded) - len(label) <= SELF_NAME_EXTRA_CHARS
-                                                 and (folded.startswith(label) or rest.startswith(label))):
-            counts[line] = counts.get(line, 0) + 1
-    # The spelling the page uses most; the first one among equals (the masthead).
-    return max(counts, key=lambda name: counts[name]) if counts else ""
-
-
-def fold_name(text: str) -> str:
-    """Return a name with case and everything but letters and digits dropped, for comparing
-    spellings ("The Hill", "TheHill.com" → "thehill", "thehillcom")."""
-    return re.sub(r"\W+", "", text.casefold())
-
-
-def outlet_named_in(lines: list[str]) -> str:
-    """Return the known outlet a page names most often in its own chrome lines, or ""."""
-    pattern, names = _outlet_name_pattern()
-    counts: dict[str, int] = {}
-    for line in lines:
-        for match in pattern.findall(line):
-            outlet = names[match]
-            counts[outlet] = counts.get(outlet, 0) + 1
-    return max(counts, key=lambda o: (counts[o], o)) if counts else ""
-
-
-# --- dates ---------------------------------------------------------------------------------------
-
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")]
-    )
-    for m in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>(?:19|20)\d\d)"
-_DATE_FORMS = (
-    re.compile(rf"\b{_YEAR}-(?P<mnum>\d\d)-(?P<day>\d\d)\b"),
-    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.IGNORECASE),
-    re.compile(rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b", re.IGNORECASE),
-    re.compile(rf"\b(?P<day>\d{{1,2}})[./](?P<mnum>\d{{1,2}})[./]{_YEAR}\b"),
-)
-_MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+{_YEAR}\b", re.IGNORECASE)
-# A dated line is short and reads like a dateline, not a sentence that happens to contain a date.
-_DATELINE_MAX_WORDS = 12
-_DATELINE_CUE = re.compile(r"^(?:published|posted|updated|issued|date|on)\b", re.IGNORECASE)
-
-
-def iso_date(year: int, month: int, day: int | None) -> str | None:
-    try:
-        if day is None:
-            return date(year, month, 1).strftime("%Y-%m")
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
-
-
-def parse_date(text: str) -> str | None:
-    """Return the first full date written in `text` as ISO (day precision), or None."""
-    for form in _DATE_FORMS:
-        match = form.search(text)
-        if match:
-            parts = match.groupdict()
-            month = int(parts["mnum"]) if parts.get("mnum") else _MONTHS[parts["month"].lower().rstrip(".")]
-            found = iso_date(int(parts["year"]), month, int(parts["day"]))
+def record_fetch_time(record: dict) -> str | None:
+    """Return when a crawler fetched the page, as the record states it (never a publication date)."""
+    for key in RECORD_FETCH_KEYS:
+        if key in record:
+            found = dates.normalise_timestamp(record[key])
             if found:
                 return found
     return None
 
 
-def date_from_line(line: str) -> str | None:
-    """Return the date a dateline states ("Wednesday, May 25, 2022", "Published on 13 Oct 2024").
+def resolve_metadata(parts: PageParts, record: dict, url: str, url_origin: str) -> Metadata:
+    """Return the article's metadata: the record's statements first, then the page's, then its URL's."""
+    origin: dict[str, str] = {}
+    if url:
+        origin["url"] = url_origin
+    elif parts.url:
+        url, origin["url"] = parts.url, "canonical_link"
 
-    Sentences are ignored: a year or date mentioned in running text is not a publication date.
-    """
-    words = line.split()
-    if len(words) > _DATELINE_MAX_WORDS and not _DATELINE_CUE.match(line):
-        return None
-    found = parse_date(line)
-    if found:
-        return found
-    match = _MONTH_YEAR.search(line)
-    if match and len(words) <= 4:
-        return iso_date(int(match.group("year")), _MONTHS[match.group("month").lower().rstrip(".")], None)
-    return None
+    # Title: the record's, the page's headline, or (no headline) the body's first line.
+    title = record_value(record, RECORD_TITLE_KEYS)
+    if title:
+        origin["title"] = "record"
+    elif parts.title:
+        title, origin["title"] = parts.title, parts.origin.get("title", "headline")
+    else:
+        title = parts.body[0][:TITLE_FALLBACK_CHARS] if parts.body else ""
+        origin["title"] = "body"
+
+    # Authors: people, one facet value each; an agency or the site is shown, never a person.
+    byline = record_byline(record)
+    if byline:
+        origin["author"] = "record"
+    elif parts.byline:
+        byline, origin["author"] = parts.byline, parts.origin.get("author", "byline")
+
+    # Dates: the record's, the page's own (published before updated), a relative date against the
+    # fetch time, then the URL's. The fetch time itself is never a publication date.
+    fetched_at = record_fetch_time(record)
+    if fetched_at:
+        origin["fetched_at"] = "record"
+    date = None
+    raw_date = record_value(record, RECORD_DATE_KEYS)
+    if raw_date and (date := dates.normalise_date(raw_date)):
+        origin["date"] = "record"
+    elif parts.date:
+        date, origin["date"] = parts.date, parts.origin.get("date", "dateline")
+    elif parts.age is not None and fetched_at and (date := dates.date_before(fetched_at, parts.age)):
+        origin["date"] = "relative_date"
+    elif url and (date := dates.date_from_url(url)):
+        origin["date"] = "url_path"
+
+    outlet, outlet_origin = _resolve_outlet(parts, record, url)
+    if outlet:
+        origin["outlet"] = outlet_origin
+
+    # A syndicated copy names its source; an agency's byline names it too.
+    source = parts.source or (byline.credit if byline.credit and bylines.is_agency(byline.credit) else "")
+    if source and outlets.fold_name(source) == outlets.fold_name(outlet):
+        source = ""  # the outlet's own wire story, not a copy
+    if source:
+        origin["source"] = parts.origin.get("source", "byline")
+
+    return Metadata(
+        url=url, title=title, author=byline.display, authors=byline.people, date=date, outlet=outlet,
+        source=source, fetched_at=fetched_at, provenance=tuple(origin.items()),
+    )
 
 
-_URL_DATE = re.compile(r"/(?P<year>(?:19|20)\d\d)/(?P<month>[01]?\d)(?:/(?P<day>[0-3]?\d))?(?=/|$)")
-
-
-def date_from_url(url: str) -> str | None:
-    """Return the date a URL path states (/2022/05/25/...), or None."""
-    match = _URL_DATE.search(urlparse(url).path)
-    if not match:
-        return None
-    day = match.group("day")
-    return iso_date(int(match.group("year")), int(match.group("month")), int(day) if day else None)
+def _resolve_outlet(parts: PageParts, record: dict, url: str) -> tuple[str, str]:
+    """Return the outlet and where it came from: the record, a known domain, the page's site name,
+    the page's self-references (with a URL: only those that spell its domain), the domain."""
+    given = record_value(record, RECORD_OUTLET_KEYS)
+    if given:
+        return outlets.canonical_outlet(given), "record"
+    if url and (known := outlets.outlet_for_url(url)):
+        return known, "outlet_list"
+    if parts.outlet:
+        return outlets.canonical_outlet(parts.outlet), parts.origin.get("outlet", "meta")
+    if url and (spelled := outlets.outlet_spelled_for_url(parts.chrome, url)):
+        return outlets.canonical_outlet(spelled), "masthead"
+    claims = tuple(c for c in (parts.affiliation, self_names.site_after_title(parts.title)) if c)
+    named, how = self_names.outlet_from_page(parts.chrome, url, claims)
+    if named and url and how == "page_domain":
+        return outlets.domain_of(url), how  # the page prints its own domain: the URL's, without a subdomain
+    if named:
+        return named, how
+    if not url and (known := outlets.outlet_named_in(parts.chrome)):
+        return known, "masthead"
+    if url:
+        return outlets.domain_of(url), "url_domain"
+    return "", ""
 
 
 # --- tags ----------------------------------------------------------------------------------------
