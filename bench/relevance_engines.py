@@ -173,8 +173,10 @@ class MosaicEngine:
         except BadQuery as exc:
             self.errors[q] = exc.message  # the user sees this message and no results
             return []
-        # A hit names its article by id; the article knows the file it came from.
-        files = [Path(self.engine.article(hit.id).path).relative_to(self.corpus).as_posix() for hit in result.hits]
+        # A hit names its article by id; the article knows the file it came from (relative to the
+        # indexed folder since articles stopped showing the server's paths; absolute before).
+        paths = [Path(self.engine.article(hit.id).path) for hit in result.hits]
+        files = [(p.relative_to(self.corpus) if p.is_absolute() else p).as_posix() for p in paths]
         return [self.key_of_file[file] for file in files]
 
 
