@@ -284,9 +284,7 @@ def parse_query(q: str, scope: str, schema, settings: Settings, actor_terms: dic
     if parsed is DROPPED:
         parsed = _simplify(raw, stop_only=True)
     if parsed is wq.NullQuery or parsed is DROPPED:
-        stop_words = any(isinstance(node, StopWord) for node in _walk(raw))
-        raise BadQuery("query has no searchable words", hint="this index was built without stop words like 'the': "
-                       "rebuild it (mosaic index --rebuild) to search them" if stop_words else "write at least one word")
+        raise BadQuery("query has no searchable words", hint="write at least one word")
     parsed = _resolve_actor_terms(parsed, actor_terms if actor_terms is not None else actor_term_table(settings))
     _check_cost(parsed)
     if _plain_words(parsed) and not OPERATORS & set(q.replace("(", " ").replace(")", " ").split()):

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from search.analysis import WORD_PATTERN
 from search.config import Settings
+from search.errors import BadQuery
 from search.indexer import build_index
 from search.parsing import OPERATORS
 from search.query import SearchRequest, engine_for
@@ -135,6 +136,12 @@ def test_query_rule(engine, q, finds, misses):
 )
 def test_parsed_query_shows_what_was_searched(engine, q, searched):
     assert engine.search(SearchRequest(q=q)).parsed_query == searched
+
+
+def test_a_query_without_words_is_refused_with_a_hint(engine):
+    with pytest.raises(BadQuery, match="no searchable words") as refused:
+        engine.search(SearchRequest(q="!!! ..."))
+    assert refused.value.hint == "write at least one word"
 
 
 def test_no_article_has_every_word_so_those_with_the_most_come_first(engine):
