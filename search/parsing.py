@@ -259,10 +259,15 @@ def _check_syntax(q: str) -> None:
     if words and (words[-1] in operators or words[0] in operators - {"NOT"}):
         raise BadQuery(f"operator {words[-1] if words[-1] in operators else words[0]} needs a term on each side")
     for a, b in zip(words, words[1:]):
-        if a in operators and b in operators - {"NOT"}:
-            raise BadQuery(f"operators {a} {b} in a row")
+        if a in operators and (b in operators - {"NOT"} or a == b == "NOT"):
+            raise BadQuery(f"operators {a} {b} in a row", hint="NOT NOT cancels out: leave both out" if a == b == "NOT" else "")
     if re.search(r"(?<![\w:])([A-Za-z_]+):(\s|$)", q):
         raise BadQuery("a field name needs a value after the colon", hint='write field:value, e.g. actor:"United States"')
+
+
+def describe_query(parsed: wq.Query) -> str:
+    """Return what a parsed query searches, as the page and the API echo it."""
+    return "everything" if isinstance(parsed, wq.Every) else str(parsed)
 
 
 def parse_query(q: str, scope: str, schema, settings: Settings, actor_terms: dict[str, str] | None = None) -> wq.Query:
@@ -273,7 +278,7 @@ def parse_query(q: str, scope: str, schema, settings: Settings, actor_terms: dic
     made from the gazetteer, which takes a second to read.
     """
     q = q.strip()
-    if not q:
+    if not q or q == "*":  # "*" alone: everything, as an empty search (browsed newest first)
         return wq.Every()
     _check_syntax(q)
     try:

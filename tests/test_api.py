@@ -49,6 +49,9 @@ def test_same_parameters_as_the_ui(client):
         ("colour=red", "bad_query"),
         ("q=" + "a" * 2000, "bad_query"),
         ("q=(((", "bad_query"),
+        ("q=NOT NOT Turkey", "bad_query"),
+        ("q=Turkey NOT NOT Russia", "bad_query"),
+        ("q=*urkey", "bad_query"),
     ],
 )
 def test_malformed_parameters_answer_400_with_json_error(client, query, code):
@@ -57,6 +60,13 @@ def test_malformed_parameters_answer_400_with_json_error(client, query, code):
     body = response.get_json()
     assert set(body) == {"error"}
     assert body["error"]["code"] == code and body["error"]["message"]
+
+
+def test_a_lone_star_lists_everything_like_an_empty_search(client):
+    star, empty = client.get("/api/search?q=*").get_json(), client.get("/api/search?q=").get_json()
+    assert star["total"] == empty["total"] > 0
+    assert [h["id"] for h in star["hits"]] == [h["id"] for h in empty["hits"]]
+    assert star["parsed_query"] == "everything"
 
 
 def test_article_endpoint(client):

@@ -102,3 +102,8 @@ def test_selected_actor_shows_cooccurrence_and_timeline(client):
     url = next(u for u, name, _ in together if name == "NATO")
     assert url == "/?q=actor%3A%22NATO%22&amp;actor=Russia"
     assert 'aria-label="Articles mentioning Russia per month, 2023-05 to 2023-10"' in html
+
+
+def test_the_page_shows_how_the_query_was_searched(client):
+    html = client.get("/?q=%22war+in+Ukraine%22+the").get_data(as_text=True)
+    assert "How this was searched" in html and "war in ukrain" in html

@@ -81,7 +81,6 @@ def index_body(settings, max_result_window: int) -> dict:
         "indexed_at_seconds": {"type": "long"},  # when this version of the article entered the index
         **{facet_column(name): keyword for name in FACETS},
         **{name: text for name in TEXT_FIELDS},
-        **{f"{name}_stops": text for name in TEXT_FIELDS},
         **{name: keyword for name in VALUE_FIELDS},
         "stored": {"type": "object", "enabled": False},
         "fingerprint": {"type": "binary", "doc_values": True},  # read back by updates, without _source
@@ -131,12 +130,10 @@ def prepare(article: Article) -> PreparedDocument:
     source: dict = {"id": article.id, "path": article.path}
     terms: dict[str, frozenset[str]] = {"id": frozenset([article.id])}
     for name in TEXT_FIELDS:
-        tokens, stops = token_text(name, document[name])
+        tokens = token_text(name, document[name])
         if tokens:
             source[name] = tokens
             terms[name] = frozenset(tokens.split()) - {GAP}
-        if stops:
-            source[f"{name}_stops"] = stops
     for name in VALUE_FIELDS:
         values = [t.text for t in _SCHEMA[name].analyzer(document[name], mode="index")]
         if values:
@@ -157,12 +154,12 @@ def prepare(article: Article) -> PreparedDocument:
                             hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest(), terms, fingerprint)
 
 
-def token_text(name: str, text: str) -> tuple[str, str]:
+def token_text(name: str, text: str) -> str:
     """Return a field's indexed terms at their positions as space-separated text (GAP where a
-    position holds no term), and, where the analyzer gives stop words positions of their own,
-    the stop words at theirs (GAP elsewhere) for phrases that check them; "" when none."""
+    position holds no term); "" when there are none. Stop words are among the terms (marked,
+    search.analysis), so a phrase with stop words is an ordinary phrase here too."""
     if not text:
-        return "", ""
+        return ""
     analyzer = _SCHEMA[name].analyzer
     slots: list[str] = []
     # stop_words: the terms the Whoosh index holds, stop words marked (search.analysis).
@@ -173,16 +170,4 @@ def token_text(name: str, text: str) -> tuple[str, str]:
             slots.append(word)
         else:  # two terms at one position (no analyzer of Mosaic's does this today)
             slots.append(word)
-    if not slots:
-        return "", ""
-    stops = ""
-    if getattr(analyzer, "counts_every_word", False):
-        stopped = [GAP] * len(slots)
-        for token in analyzer(text, positions=True, removestops=False, mode="index"):
-            if token.stopped:
-                if token.pos >= len(stopped):
-                    stopped.extend([GAP] * (token.pos - len(stopped) + 1))
-                stopped[token.pos] = token.text
-        if any(s != GAP for s in stopped):
-            stops = " ".join(stopped)
-    return " ".join(slots), stops
+    return " ".join(slots)

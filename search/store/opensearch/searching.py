@@ -20,6 +20,7 @@ from whoosh import query as wq
 from search.errors import BadQuery, QueryTimeout
 from search.highlight import lead, matches, query_terms, snippet
 from search.parsing import check_expansion, parse_query, relaxed
+from search.parsing import describe_query
 from search.request import SearchRequest
 from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_lists
 from search.schema import SNIPPET_FIELDS, stored_text
@@ -163,7 +164,7 @@ def search(engine, request: SearchRequest) -> SearchResult:
         suggestion = _suggest(engine, request, p.snapshot.vocabulary, total)
     return SearchResult(
         request, total, (time.perf_counter() - started) * 1000, hits, facet_lists(counts, request, engine.settings.facet_limit),
-        parsed_query=str(p.parsed) if request.has_query else "",
+        parsed_query=describe_query(p.parsed) if request.has_query else "",
         did_you_mean=suggestion, key_terms=[KeyTerm(t, w) for t, w in key_terms],
         listed=listed, engine=engine.name,
     )

@@ -117,20 +117,12 @@ def _phrase(node: wq.Phrase) -> dict:
     if field not in TEXT_FIELDS:
         return {"terms": {field: words[:1]}} if len(words) == 1 else {"match_none": {}}
     offsets = list(getattr(node, "offsets", range(len(words))))
-    stops = list(getattr(node, "stops", ()))
     boost = _boost(node)
-    if node.slop <= 1 and not stops:
+    if node.slop <= 1:
         slots = [GAP] * (max(offsets) + 1 if offsets else 0)
         for offset, word in zip(offsets, words):
             slots[offset] = word
         return {"match_phrase": {field: {"query": " ".join(slots), "boost": boost}}}
-    if node.slop <= 1:  # stop words checked at their positions, in the field that holds them
-        slots: list[dict | None] = [None] * (max([*offsets, *(o for o, _ in stops)]) + 1)
-        for offset, word in zip(offsets, words):
-            slots[offset] = {"span_term": {field: word}}
-        for offset, word in stops:
-            slots[offset] = {"field_masking_span": {"query": {"span_term": {f"{field}_stops": word}}, "field": field}}
-        return {"span_near": {"clauses": [s for s in slots if s is not None], "slop": 0, "in_order": True, "boost": boost}}
     span = {"span_term": {field: words[0]}}
     for word in words[1:]:
         span = {"span_near": {"clauses": [span, {"span_term": {field: word}}], "slop": node.slop - 1, "in_order": True}}

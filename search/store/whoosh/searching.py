@@ -14,6 +14,7 @@ from whoosh import query as wq
 
 from search.errors import BadQuery, QueryTimeout
 from search.highlight import lead, matches, query_terms, snippet
+from search.parsing import describe_query
 from search.request import SearchRequest
 from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_lists
 from search.schema import SNIPPET_FIELDS, stored_text
@@ -46,7 +47,7 @@ def search(engine, request: SearchRequest) -> SearchResult:
         suggestion = _suggest(engine, request, vocabulary, len(m.kept))
     return SearchResult(
         request, len(m.kept), (time.perf_counter() - started) * 1000, hits, facet_lists(counts, request, engine.settings.facet_limit),
-        parsed_query=str(m.parsed) if request.has_query else "",
+        parsed_query=describe_query(m.parsed) if request.has_query else "",
         did_you_mean=suggestion, key_terms=[KeyTerm(t, w) for t, w in key_terms],
         listed=listed, engine=engine.name,
     )
