@@ -5,10 +5,10 @@ Usage (from the repo root):
     .venv/bin/python bench/relevance_weights.py                       # the sweeps the README quotes
     .venv/bin/python bench/relevance_weights.py title=1,2,4,8 K1=0.9,1.2,2.0
 
-Field weights (search.schema.FIELD_WEIGHTS) and the constants of search.ranking and search.parsing
+Field weights (search.schema.FIELD_WEIGHTS) and the constants of search.store.whoosh.ranking and search.parsing
 apply when a query runs, so one index serves every setting: each line is one setting, all other
 constants at their values in the code. Each argument is NAME=v1,v2,...: a field of FIELD_WEIGHTS
-(title, author, body, comments) or a constant of search.ranking or search.parsing; several
+(title, author, body, comments) or a constant of search.store.whoosh.ranking or search.parsing; several
 arguments make a grid. A setting is only as good as the judgments: documents it brings into the
 top 10 that are not judged yet count as not relevant ("unjudged" says how many).
 """
@@ -34,7 +34,7 @@ DEFAULT_SWEEPS = [
 
 def _constant_holders():
     import search.parsing as parsing
-    import search.ranking as ranking
+    import search.store.whoosh.ranking as ranking
     import search.schema as schema
 
     return schema.FIELD_WEIGHTS, (ranking, parsing)
@@ -49,7 +49,7 @@ def set_constant(name: str, value: float) -> None:
         if hasattr(module, name):
             setattr(module, name, type(getattr(module, name))(value))
             return
-    raise SystemExit(f"error: {name} is neither a field weight nor a constant of search.ranking or search.parsing")
+    raise SystemExit(f"error: {name} is neither a field weight nor a constant of search.store.whoosh.ranking or search.parsing")
 
 
 def current(name: str) -> float:

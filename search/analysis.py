@@ -33,7 +33,7 @@ _WORD = re.compile(WORD_PATTERN)
 NAME_WORD_PATTERN = r"\w+(?:['’]\w+)*"
 # Stop words are indexed, under STOP_MARK ("the" → "~the"), with their positions, so a phrase
 # keeps them; a query's bag of words never asks for them (search.parsing), and they stay out of the
-# positions-free arrays (search.postings) and of scoring. A stop word written in capitals ("US",
+# positions-free arrays (search.store.whoosh.hooks.postings) and of scoring. A stop word written in capitals ("US",
 # "IT", "U.S.") is an acronym, indexed as a word under ACRONYM_MARK ("#us"). VERSION names what
 # the terms mean: an index made by another version is rebuilt rather than read (the Whoosh engine
 # keys that on its index format, search.store.whoosh.generation; the OpenSearch engine on VERSION).

@@ -14,6 +14,7 @@ from functools import lru_cache
 from itertools import compress
 
 from whoosh import query as wq
+from search.store.whoosh.hooks import expand
 
 SNIPPET_CHARS = 220
 MIN_CONTEXT_CHARS = 40  # at least this much text around a group of matches
@@ -46,7 +47,7 @@ def query_terms(parsed: wq.Query, reader, fieldname: str) -> QueryTerms:
         if isinstance(node, wq.Term):
             words.add(node.text)
         elif isinstance(node, wq.MultiTerm):  # wildcards and prefixes: the words they matched
-            for n, btext in enumerate(node._btexts(reader)):
+            for n, btext in enumerate(expand(node, reader)):
                 if n >= MAX_EXPANSIONS:
                     break
                 words.add(btext.decode("utf-8") if isinstance(btext, bytes) else btext)

@@ -11,7 +11,7 @@ How a query is read (the README's query-syntax table says the same to users):
   "war on Ukraine" (the index holds stop words, marked, with their positions). A word the
   analyzer splits ("Nagorno-Karabakh") is a phrase too.
 - A query of six words or more needs a third of them; a query of words (no operators) that finds
-  nothing is relaxed to the documents with the most of them (search.matching.match_relaxing)."""
+  nothing is relaxed to the documents with the most of them (search.store.whoosh.matching.match_relaxing)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from search.analysis import ACRONYM_MARK, STOP_MARK, StemmingTokenizer, shown_te
 from search.config import Settings
 from search.errors import BadQuery
 from search.schema import KEYWORD_FIELDS, QUERY_FIELDS, SCOPES, actor_term_table
+from search.store.whoosh.hooks import expand
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 # A query of this many words or more (stop words not counted) is written as people write
@@ -44,7 +45,7 @@ _FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]+):(?=\S)")
 
 class FieldsWord(wq.Or):
     """One query word (or phrase) looked up in several fields: matches where any field has it,
-    scored as one word over the fields (search.matching), not as a sum of per-field scores."""
+    scored as one word over the fields (search.store.whoosh.matching), not as a sum of per-field scores."""
 
 
 class WordsPhrase(wq.Phrase):
@@ -335,7 +336,7 @@ def check_expansion(q: wq.Query, reader) -> None:
     """Refuse a wildcard that matches too many words in this index to search them all quickly."""
     for node in _walk(q):
         if isinstance(node, wq.MultiTerm) and not isinstance(node, wq.Every):
-            for n, _ in enumerate(node._btexts(reader), start=1):
+            for n, _ in enumerate(expand(node, reader), start=1):
                 if n > MAX_WILDCARD_WORDS:
                     raise BadQuery(
                         f"{node.text!r} matches more than {MAX_WILDCARD_WORDS} words",

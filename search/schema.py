@@ -22,7 +22,7 @@ from search.filters import FACETS, facet_values
 from search.ingest.actors import gazetteer_digest, load_gazetteer
 from search.ingest.fingerprint import pack
 
-# BM25F field weights, applied at query time (search.ranking): a query word in the headline says
+# BM25F field weights, applied at query time (search.store.whoosh.ranking): a query word in the headline says
 # more about the article than one in the body, one in a reader's comment less.
 FIELD_WEIGHTS = {"title": 6.0, "author": 1.0, "body": 1.0, "comments": 0.3}
 

@@ -5,7 +5,7 @@ plain per-document reference computes from what Whoosh's matchers and readers re
 Scores deliberately depart from Whoosh's own: Whoosh's BM25F saturates each field's frequency apart
 and adds the fields' scores (a word in title and body counts about twice), divides field lengths by
 every document (so a field most documents lack looks short) and uses idf = log(N/(df+1)) + 1. Ours
-is BM25F proper (search.ranking), so the reference below computes it per document, independently of
+is BM25F proper (search.store.whoosh.ranking), so the reference below computes it per document, independently of
 the arrays, from Whoosh's matchers (which documents, which weights) and readers (field lengths).
 The index holds stop words (marked, for phrases), so Whoosh's phrase matcher checks phrases with
 stop words too.
@@ -24,12 +24,12 @@ from whoosh.reading import TermNotFound
 from search.analysis import STOP_MARK
 from search.config import Settings
 from search.indexer import build_index
-from search.matching import COMMENT_FIELDS, match_all
+from search.store.whoosh.matching import COMMENT_FIELDS, match_all
 from search.parsing import WORD_TERMS, FieldsWord, parse_query
 from search.store.whoosh.generation import current_generation, open_index
-from search.postings import SUFFIX_TERMS
-from search.ranking import B, BELOW_MAIN, K1
-from search.readers import preload_field_lengths
+from search.store.whoosh.hooks.postings import SUFFIX_TERMS
+from search.store.whoosh.ranking import B, BELOW_MAIN, K1
+from search.store.whoosh.hooks.lengths import preload_field_lengths
 from search.schema import FIELD_WEIGHTS
 from tests.conftest import FIXTURES, SEEDS
 
@@ -258,7 +258,7 @@ def test_match_arrays_are_sorted_numpy(corpus_copy, tmp_path):
 
 def test_word_phrase_and_boolean_queries_need_no_whoosh_matcher(corpus_copy, tmp_path, monkeypatch):
     """The array path answers the common forms itself (falling back would be correct but slow)."""
-    import search.matching as matching
+    import search.store.whoosh.matching as matching
 
     index_dir = tmp_path / "ix"
     build_index([corpus_copy], index_dir, Settings())

@@ -2,7 +2,7 @@
 
 import io
 
-from search.runs import CHUNK_POSTINGS, read_run, write_run
+from search.store.whoosh.hooks.runs import CHUNK_POSTINGS, read_run, write_run
 
 
 class FilePool:
@@ -47,7 +47,7 @@ def test_an_index_built_through_many_runs_finds_the_same(tmp_path, monkeypatch):
 
     build = lambda name: indexer.build_index([SEEDS, FIXTURES / "corpus"], tmp_path / name, Settings())
     build("memory")
-    import search.runs as runs
+    import search.store.whoosh.hooks.runs as runs
 
     written = []
     import search.store.whoosh.writer as whoosh_writer

@@ -79,7 +79,7 @@ def plan(engine, request: SearchRequest) -> Plan:
     scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
     query = translate(parsed, snapshot.lexicon)
     if getattr(parsed, "relaxable", False):
-        # As the Whoosh engine does (search.matching.match_relaxing): a query of words that no
+        # As the Whoosh engine does (search.store.whoosh.matching.match_relaxing): a query of words that no
         # article matches is relaxed to the articles with the most of them.
         needed = getattr(parsed, "minmatch", 0) or len(parsed.subqueries)
         for need in range(needed, 0, -1):

@@ -17,6 +17,7 @@ from whoosh import query as wq
 from search.errors import BadQuery
 from search.filters import FACETS
 from search.request import SearchRequest, date_bounds, parse_instant
+from search.store.whoosh.hooks import expand
 from search.schema import facet_column
 from search.store.opensearch.mapping import GAP, LEXICON_FIELDS, TEXT_FIELDS, field_boost, schema
 
@@ -104,7 +105,7 @@ def _boost(node) -> float:
 
 def _expand(node: wq.MultiTerm, lexicon: Lexicon) -> list[str]:
     out = []
-    for btext in node._btexts(lexicon):
+    for btext in expand(node, lexicon):
         out.append(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
     return out
 

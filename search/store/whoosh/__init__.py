@@ -19,9 +19,9 @@ from whoosh.index import EmptyIndexError
 
 from search.article import Article
 from search.config import Settings
-from search.matching import match_relaxing, with_proximity
+from search.store.whoosh.matching import match_relaxing, with_proximity
 from search.parsing import check_expansion, parse_query
-from search.readers import preload_field_lengths
+from search.store.whoosh.hooks.lengths import preload_field_lengths
 from search.request import SearchRequest
 from search.results import Hit, SearchResult
 from search.schema import actor_term_table, read_actor_terms

@@ -25,9 +25,9 @@ from whoosh.reading import SegmentReader, TermNotFound
 from search.config import Settings
 from search.engine import SourceState
 from search.ingest.actors import gazetteer_digest
-from search.postings import commit_recording_postings, remove_orphans
-from search.readers import commit_with_loaded_lengths
-from search.runs import compress_runs
+from search.store.whoosh.hooks.postings import commit_recording_postings, remove_orphans
+from search.store.whoosh.hooks.lengths import commit_with_loaded_lengths
+from search.store.whoosh.hooks.runs import compress_runs
 from search.schema import ACTOR_TERMS_FILE, INDEXED_AT, analyse_ahead, article_to_document, build_schema, stored_gazetteer_digest, write_actor_terms
 from search.store.whoosh.duplicates import CLUSTERS_FILE, KEYS_FILE, store_clusters
 from search.store.whoosh.facets import segment_facets
@@ -36,6 +36,7 @@ from search.store.whoosh.generation import (
     generations_in_use, new_generation, newest_generations, publish, remove_stale, write_atomically,
 )
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
+from search.store.whoosh.hooks import segments_of
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class WhooshWriter:
             ix = generation.storage().create_index(build_schema())
             self._doc_frequencies = Counter()
         self._ix = ix
-        self._old_segments = [segment.segment_id() for segment in ix._segments()] if self.incremental else []
+        self._old_segments = [segment.segment_id() for segment in segments_of(ix)] if self.incremental else []
         writer = ix.writer(limitmb=WRITER_LIMIT_MB)
         writer.mergetype = _append_unless_many
         compress_runs(writer)
@@ -182,7 +183,7 @@ class WhooshWriter:
         generation, writer = self.generation, self._writer
         self._close_known_reader()
         try:
-            # The positions-free postings are recorded as Whoosh writes the segment (search.postings).
+            # The positions-free postings are recorded as Whoosh writes the segment (search.store.whoosh.hooks.postings).
             added_at = time.perf_counter()
             commit_recording_postings(writer, generation.path, lambda: commit_with_loaded_lengths(writer))
             self._writer = None

@@ -4,11 +4,11 @@ Facet counts need every match, not only the top ten, and Whoosh's matchers find 
 call per document and sub-query (a common word over four fields at 100k articles: several
 hundred milliseconds). Here each query node becomes a dense set of arrays over a segment's
 documents (a match mask, a score, and the mask of matches that need no comment), from the
-positions-free postings of search.postings: terms are array slices, AND and OR are mask
+positions-free postings of search.store.whoosh.hooks.postings: terms are array slices, AND and OR are mask
 operations, phrases are checked position by position only in the documents that hold all their
 words (a phrase's stop words, indexed but not in the arrays, only by their positions there).
 
-Scores are BM25F (search.ranking): a query word's frequencies in the fields of its scope are
+Scores are BM25F (search.store.whoosh.ranking): a query word's frequencies in the fields of its scope are
 weighted and length-normalised per field, then saturated once. That departs from Whoosh's own
 "BM25F", which saturates each field apart and adds the fields' scores, so that a word found in
 two fields counted about twice. Nodes this module does not know (wildcards, fuzzy terms, ...) are
@@ -28,8 +28,9 @@ from whoosh.scoring import BM25F
 from search.analysis import STOP_MARK
 from search.errors import QueryTimeout
 from search.parsing import WORD_TERMS, AtLeast, FieldsWord, WordsPhrase, relaxed
-from search.postings import STOP_BYTES, positions_in, recorded_fields, segment_postings
-from search.ranking import WordScores, add_proximity, below_main_matches
+from search.store.whoosh.hooks.postings import STOP_BYTES, positions_in, recorded_fields, segment_postings
+from search.store.whoosh.ranking import WordScores, add_proximity, below_main_matches
+from search.store.whoosh.hooks import has_field_weights
 
 CHECK_EVERY = 4096  # documents a Whoosh fallback steps through between deadline checks
 COMMENT_FIELDS = frozenset({"comments", "comment_actor"})
@@ -53,7 +54,7 @@ def match_all(searcher, parsed: wq.Query, timeout: float, scored: bool, director
     """
     deadline = _Deadline(timeout)
     weighting = searcher.weighting
-    native = isinstance(weighting, BM25F) and not weighting._field_B
+    native = isinstance(weighting, BM25F) and not has_field_weights(weighting)
     docs, scores, mains = [], [], []
     for leaf, offset in searcher.leaf_searchers():
         deadline.check()
@@ -371,7 +372,7 @@ def _walk(q):
 
 
 def with_proximity(searcher, parsed: wq.Query, docs: np.ndarray, scores: np.ndarray | None, timeout: float) -> np.ndarray | None:
-    """Return `scores` (aligned with `docs`, ascending) with search.ranking's proximity bonus."""
+    """Return `scores` (aligned with `docs`, ascending) with search.store.whoosh.ranking's proximity bonus."""
     if scores is None:
         return None
     deadline = _Deadline(timeout)

@@ -20,7 +20,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from search.parsing import WORD_TERMS, FieldsWord
-from search.readers import length_codes
+from search.store.whoosh.hooks.lengths import length_codes
 from search.schema import FIELD_WEIGHTS
 
 _LENGTHS = np.array([byte_to_length(code) if code else 0 for code in range(256)], dtype=np.float64)

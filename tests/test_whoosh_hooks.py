@@ -1,0 +1,120 @@
+"""One contract test per hook into Whoosh's internals (search/store/whoosh/hooks): each compares
+what the hook gives with what Whoosh's public API gives on a real index, so an upgrade of Whoosh
+that changes an internal fails here, by name, rather than as a wrong search result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length
+
+from search.analysis import STOP_MARK
+from search.config import Settings
+from search.indexer import build_index
+from search.store.whoosh.generation import current_generation, open_index
+from search.store.whoosh.hooks import TESTED_MINOR, expand, has_field_weights, segments_of, whoosh_minor
+from search.store.whoosh.hooks.lengths import length_codes, preload_field_lengths
+from search.store.whoosh.hooks.postings import positions_in, recorded_fields, segment_postings
+from tests.conftest import FIXTURES, SEEDS
+
+
+class NoDeadline:
+    def check(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """An index of two segments (a build, then an update), so hooks meet more than one."""
+    index_dir = tmp_path_factory.mktemp("hooks-index")
+    build_index([SEEDS], index_dir, Settings())
+    build_index([SEEDS, FIXTURES / "corpus"], index_dir, Settings(), rebuild=False)
+    return index_dir
+
+
+def test_the_installed_whoosh_is_the_tested_minor_version():
+    assert whoosh_minor() == TESTED_MINOR
+
+
+def test_segments_of_lists_the_segments_readers_see(index):
+    ix = open_index(index)
+    with ix.reader() as reader:
+        assert [s.segment_id() for s in segments_of(ix)] == [leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()]
+    assert len(segments_of(ix)) == 2
+
+
+@pytest.mark.parametrize("node", [wq.Prefix("body", "sanct"), wq.Wildcard("body", "karab*"), wq.Wildcard("body", "*ussia")])
+def test_expand_gives_the_lexicon_terms_that_match(index, node):
+    with open_index(index).reader() as reader:
+        expected = sorted(t for t in reader.lexicon("body") if node.matcher and _matches(node, t.decode()))
+        assert sorted(expand(node, reader)) == expected and expected
+
+
+def _matches(node, term: str) -> bool:
+    import fnmatch
+
+    return term.startswith(node.text) if isinstance(node, wq.Prefix) else fnmatch.fnmatchcase(term, node.text)
+
+
+def test_field_weights_are_noticed():
+    assert not has_field_weights(BM25F())
+    assert has_field_weights(BM25F(title_B=0.5))
+
+
+def test_recorded_postings_equal_whoosh_postings(index):
+    generation = current_generation(index)
+    with open_index(index).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            recorded = segment_postings(generation, leaf.segment().segment_id())
+            assert recorded is not None
+            for field in recorded_fields(leaf.schema):
+                for btext in list(leaf.lexicon(field))[:400]:
+                    if btext.startswith(STOP_MARK.encode()):
+                        assert recorded.postings(field, btext) is None  # stop words: for phrases only
+                        continue
+                    matcher = leaf.postings(field, btext)
+                    ids, weights = [], []
+                    while matcher.is_active():
+                        ids.append(matcher.id())
+                        weights.append(matcher.weight())
+                        matcher.next()
+                    got = recorded.postings(field, btext)
+                    assert got is not None, (field, btext)
+                    assert got[0].tolist() == ids and np.allclose(got[1], weights), (field, btext)
+
+
+def test_positions_read_from_blocks_equal_the_matchers(index):
+    with open_index(index).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            fmt = leaf.schema["body"].format
+            for btext in list(leaf.lexicon("body"))[:300]:
+                matcher = leaf.postings("body", btext)
+                expected = {}
+                while matcher.is_active():
+                    expected[matcher.id()] = matcher.value_as("positions")
+                    matcher.next()
+                docs = np.array(sorted(expected), dtype=np.int64)
+                assert positions_in(leaf, "body", btext, docs, fmt, NoDeadline()) == [expected[d] for d in docs.tolist()]
+
+
+def test_field_lengths_from_memory_equal_whoosh(index):
+    ix = open_index(index)
+    with ix.searcher() as searcher:
+        preload_field_lengths(searcher, str(current_generation(index)))
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            for field in ("title", "body", "comments"):
+                codes = length_codes(reader, field)
+                for doc in range(reader.doc_count_all()):
+                    # A field a document lacks has no length (None) for Whoosh, code 0 here.
+                    assert byte_to_length(int(codes[doc])) == (reader.doc_field_length(doc, field, 0) or 0)
+
+
+def test_compressed_sort_runs_are_covered_by_test_runs():
+    """The runs hook (compress_runs) has its contract test in tests/test_runs.py: an index built
+    through hundreds of compressed runs answers every search as one built in memory."""
+    import tests.test_runs as runs_tests
+
+    assert hasattr(runs_tests, "test_an_index_built_through_many_runs_finds_the_same")
