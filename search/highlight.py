@@ -120,14 +120,19 @@ def _occurrences(words: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"(?<![\w'’])(?<!\w['’])(?:" + "|".join(map(re.escape, words)) + r")(?!\w|['’]\w)")
 
 
-def snippet(analyzer, text: str, terms: QueryTerms, top: int = 2) -> str:
+def snippet(analyzer, text: str, terms: QueryTerms, top: int = 2, scan_chars: int | None = None) -> str:
     """Return up to `top` highlighted fragments of `text`, or "" when nothing in it matches.
 
     Fragments group the matches that fit in about SNIPPET_CHARS, with context around them;
-    those with the most distinct matched words win, shown in text order.
+    those with the most distinct matched words win, shown in text order. Only the first
+    `scan_chars` characters are read (cut at a paragraph break): a snippet of a 13 MB page
+    otherwise took most of a second.
     """
     if not terms or not text:
         return ""
+    if scan_chars is not None and len(text) > scan_chars:
+        cut = text.rfind("\n\n", 0, scan_chars)
+        text = text[: cut if cut > 0 else scan_chars]
     hits = mark_spans(analyzer, text, terms)
     if not hits:
         return ""

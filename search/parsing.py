@@ -35,8 +35,6 @@ OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 LONG_QUERY_WORDS = 6
 LONG_QUERY_SHARE = 1 / 3
 # Bounds that keep one query from tying up a worker (each field of a scope counts as a term).
-MAX_QUERY_TERMS = 256
-MAX_WILDCARD_WORDS = 2000
 
 _FIELD_PREFIX = re.compile(r"(?<![\w:])([A-Za-z_]+):(?=\S)")
 
@@ -292,7 +290,7 @@ def parse_query(q: str, scope: str, schema, settings: Settings, actor_terms: dic
     if parsed is wq.NullQuery or parsed is DROPPED:
         raise BadQuery("query has no searchable words", hint="write at least one word")
     parsed = _resolve_actor_terms(parsed, actor_terms if actor_terms is not None else actor_term_table(settings))
-    _check_cost(parsed)
+    _check_cost(parsed, settings)
     if _plain_words(parsed) and not OPERATORS & set(q.replace("(", " ").replace(")", " ").split()):
         parts = len(parsed.subqueries)
         if parts >= LONG_QUERY_WORDS:
@@ -318,30 +316,32 @@ def relaxed(parsed: wq.Query, minmatch: int) -> wq.Query | None:
     return AtLeast(parts, boost=parsed.boost, minmatch=minmatch)
 
 
-def _check_cost(q: wq.Query) -> None:
-    """Refuse queries whose cost grows with the whole vocabulary rather than with the hits."""
+def _check_cost(q: wq.Query, settings: Settings) -> None:
+    """Refuse queries whose cost grows with the whole vocabulary, or with a long phrase's
+    positions, rather than with the hits."""
     terms = 0
     for node in _walk(q):
         if isinstance(node, (wq.Wildcard, wq.Prefix)):
             text = node.text
             if text[:1] in ("*", "?"):
                 raise BadQuery(f"a wildcard cannot start a word ({text!r})", hint="put at least one letter before * or ?")
+        if isinstance(node, wq.Phrase) and len(node.words) > settings.max_phrase_words:
+            raise BadQuery(f"a phrase of {len(node.words)} words; the limit is {settings.max_phrase_words}",
+                           hint="quote the most telling part of it")
         if isinstance(node, (wq.Term, wq.MultiTerm, wq.Phrase)):
             terms += 1
-    if terms > MAX_QUERY_TERMS:
-        raise BadQuery(f"query has {terms} terms; the limit is {MAX_QUERY_TERMS}", hint="split it into smaller searches")
+    if terms > settings.max_query_terms:
+        raise BadQuery(f"query has {terms} terms; the limit is {settings.max_query_terms}", hint="split it into smaller searches")
 
 
-def check_expansion(q: wq.Query, reader) -> None:
-    """Refuse a wildcard that matches too many words in this index to search them all quickly."""
+def check_expansion(q: wq.Query, reader, limit: int) -> None:
+    """Refuse a wildcard that matches more than `limit` words in this index: searching them
+    all would cost more than the hits are worth."""
     for node in _walk(q):
         if isinstance(node, wq.MultiTerm) and not isinstance(node, wq.Every):
             for n, _ in enumerate(expand(node, reader), start=1):
-                if n > MAX_WILDCARD_WORDS:
-                    raise BadQuery(
-                        f"{node.text!r} matches more than {MAX_WILDCARD_WORDS} words",
-                        hint="add letters before the wildcard",
-                    )
+                if n > limit:
+                    raise BadQuery(f"{node.text!r} matches more than {limit} words", hint="add letters before the wildcard")
 
 
 def _walk(q: wq.Query):

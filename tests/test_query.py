@@ -219,13 +219,13 @@ def test_costly_queries_are_refused(search, q, message):
         search(q)
 
 
-def test_wildcard_matching_too_many_words_is_refused(search, monkeypatch):
-    import search.parsing as parsing
+def test_wildcard_matching_too_many_words_is_refused(corpus_settings):
+    from dataclasses import replace as copy_with
 
-    monkeypatch.setattr(parsing, "MAX_WILDCARD_WORDS", 3)
+    settings = copy_with(corpus_settings, max_wildcard_words=3)
     with pytest.raises(BadQuery, match="matches more than 3 words"):
-        search("a*")
-    assert search("Karabak*").total == 2
+        run_search(SearchRequest(q="a*"), settings)
+    assert run_search(SearchRequest(q="Karabak*"), settings).total == 2
 
 
 def test_slow_query_is_stopped(corpus_settings):

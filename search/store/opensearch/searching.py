@@ -75,7 +75,7 @@ def plan(engine, request: SearchRequest) -> Plan:
     request = request.validate(engine.settings)
     snapshot = engine.snapshot()
     parsed = parse_query(request.q, request.scope, schema(), engine.settings, snapshot.actor_terms)
-    check_expansion(parsed, snapshot.lexicon)
+    check_expansion(parsed, snapshot.lexicon, engine.settings.max_wildcard_words)
     scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
     query = translate(parsed, snapshot.lexicon)
     if getattr(parsed, "relaxable", False):
@@ -149,7 +149,7 @@ def search(engine, request: SearchRequest) -> SearchResult:
     if request.collapse:
         listing = found["aggregations"]["listed"]
         listed = listing["singles"]["doc_count"] + len(listing["shared"]["clusters"]["buckets"])
-    hits = _hits(p, page)
+    hits = _hits(p, page, engine.settings.snippet_scan_chars)
     key_terms = []
     if request.has_query:
         if start == 0 and len(page) >= min(KEY_TERM_DOCS, total):
@@ -185,7 +185,7 @@ def _listed_aggregation(p: Plan) -> dict:
     }
 
 
-def _hits(p: Plan, page: list[dict]) -> list[Hit]:
+def _hits(p: Plan, page: list[dict], scan_chars: int) -> list[Hit]:
     has_query = not isinstance(p.parsed, wq.Every)
     fields = schema()
     terms = {name: query_terms(p.parsed, p.snapshot.lexicon, name) for name in ("title", *SNIPPET_FIELDS)} if has_query else {}
@@ -194,7 +194,8 @@ def _hits(p: Plan, page: list[dict]) -> list[Hit]:
         stored = found["_source"].get("stored", {})
         snippets, matched_in = [], []
         for name in SNIPPET_FIELDS:
-            fragment = snippet(fields[name].analyzer, stored_text(stored, name), terms[name]) if has_query else ""
+            fragment = snippet(fields[name].analyzer, stored_text(stored, name), terms[name],
+                               scan_chars=scan_chars) if has_query else ""
             if fragment:
                 snippets.append(Snippet(name, fragment))
                 matched_in.append(name)

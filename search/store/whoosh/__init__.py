@@ -102,7 +102,7 @@ class WhooshEngine:
             scored = request.sort == "relevance" and not isinstance(parsed, wq.Every)
             if searcher.doc_count_all():
                 preload_field_lengths(searcher, str(generation.path))
-                check_expansion(parsed, searcher.reader())
+                check_expansion(parsed, searcher.reader(), self.settings.max_wildcard_words)
                 parsed, matched, scores = match_relaxing(searcher, parsed, self.settings.query_timeout, scored, generation.path)
             else:  # an index of no articles (a folder with nothing readable): no segment to search
                 matched, scores = np.zeros(0, dtype=np.int64), (np.zeros(0) if scored else None)

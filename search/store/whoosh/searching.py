@@ -36,7 +36,7 @@ def search(engine, request: SearchRequest) -> SearchResult:
         start = (request.page - 1) * request.per_page
         ranked, listed = listing(m, request, max(start + request.per_page, KEY_TERM_DOCS))
         page = ranked[start : start + request.per_page]
-        hits = _hits(m, [d for d, _ in page], dict(page))
+        hits = _hits(m, [d for d, _ in page], dict(page), engine.settings.snippet_scan_chars)
         vocabulary = engine.vocabulary(m.generation)
         key_terms = []
         if request.has_query:
@@ -123,7 +123,7 @@ def iter_export(engine, request: SearchRequest) -> Iterator[dict]:
             yield row
 
 
-def _hits(m, page_docs: list[int], scores: dict[int, float | None]) -> list[Hit]:
+def _hits(m, page_docs: list[int], scores: dict[int, float | None], scan_chars: int) -> list[Hit]:
     schema = m.searcher.schema
     has_query = not isinstance(m.parsed, wq.Every)
     reader = m.searcher.reader()
@@ -133,7 +133,8 @@ def _hits(m, page_docs: list[int], scores: dict[int, float | None]) -> list[Hit]
         stored = m.searcher.stored_fields(doc)
         snippets, matched_in = [], []
         for name in SNIPPET_FIELDS:
-            fragment = snippet(schema[name].analyzer, stored_text(stored, name), terms[name]) if has_query else ""
+            fragment = snippet(schema[name].analyzer, stored_text(stored, name), terms[name],
+                               scan_chars=scan_chars) if has_query else ""
             if fragment:
                 snippets.append(Snippet(name, fragment))
                 matched_in.append(name)
