@@ -107,3 +107,11 @@ def test_selected_actor_shows_cooccurrence_and_timeline(client):
 def test_the_page_shows_how_the_query_was_searched(client):
     html = client.get("/?q=%22war+in+Ukraine%22+the").get_data(as_text=True)
     assert "How this was searched" in html and "war in ukrain" in html
+
+
+@pytest.mark.parametrize("back", ['/?q=%22', "/?q=NOT+NOT", "/?q=*urk", "/?page=x", "/?%ZZ", "javascript:alert(1)", "//evil.com/?q=1"])
+def test_an_article_opens_whatever_search_it_came_back_from(client, back):
+    hit = client.get("/api/search?q=Erdogan").get_json()["hits"][0]
+    response = client.get(f"/articles/{hit['id']}", query_string={"back": back})
+    assert response.status_code == 200
+    assert 'href="javascript' not in response.get_data(as_text=True) and 'href="//evil' not in response.get_data(as_text=True)

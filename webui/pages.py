@@ -50,9 +50,12 @@ def article_page(article_id: str):
                "neighbours": None, "marked": None}
     search_request = _request_from_url(back_url)
     if search_request is not None:
-        context["neighbours"] = engine().neighbours(search_request, article_id)
-        if search_request.q.strip():
-            context["marked"] = engine().highlight_article(article, search_request.q, search_request.scope)
+        try:
+            context["neighbours"] = engine().neighbours(search_request, article_id)
+            if search_request.q.strip():
+                context["marked"] = engine().highlight_article(article, search_request.q, search_request.scope)
+        except (BadQuery, QueryTimeout):
+            pass  # the search the reader came from does not run (any more): the article still shows
     return render_template("article.html", **context)
 
 
