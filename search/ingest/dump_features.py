@@ -147,6 +147,12 @@ def _is_chrome_text(text: str, words: float) -> bool:
     return separators >= 2 or (separators == 1 and not _SENTENCE_END.search(text))
 
 
+def is_paired_line(text: str) -> bool:
+    """True for a line of two pieces with one separator ("Milan Design Week | The installation"):
+    chrome in the body, but a headline may read that way (a series or event, then the title)."""
+    return len(_SEPARATOR.findall(text)) == 1 and not patterns.is_chrome(text) and not patterns.is_widget(text)
+
+
 def score_lines(infos: list[LineInfo]) -> list[float]:
     """Return each line's score for the body search (words for, or against, being article text)."""
     scores = []
