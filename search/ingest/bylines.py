@@ -30,6 +30,9 @@ MAX_BYLINE_CHARS = 300
 # What may come before "by" on a byline line: a date or time ("11/19/2019 by", "5:45 AM PST
 # 11/19/2019 by"), at most this many words long, or one kicker word ("Analysis by").
 MAX_LEAD_WORDS = 8
+# A one-word outlet beside a byline in capitals is an acronym ("CNN", "WION"); a longer shouted word
+# is the dateline's city ("BANGALORE").
+ACRONYM_MAX_CHARS = 6
 _ORGANISATION = re.compile(r"(?:[A-Z][\w'’&.-]*\s+){1,4}[A-Z][\w'’.-]*(?=\s*(?:$|[,.;|/(-]))")
 _ARTICLES = {"the", "a", "an"}
 # "... the meeting. Writes Drago Bosnic", "... by the ministry. By Jane Roe, Baku, Azerbaijan."
@@ -223,21 +226,25 @@ def read_affiliation(line: str, byline: Byline) -> str:
         name = " ".join(tokens)
         if not name or any(is_agency(t) for t in tokens) or is_agency(name) or name.casefold() in word_lists().widget:
             continue
+        if dates.has_date_cue(name):
+            continue  # "Published Wed, Nov 20 2019": the dateline's label, not an outlet
         if DOMAIN.match(name) or outlets.is_known_outlet(name):
             return name
         if not 1 <= len(tokens) <= 4 or not all(t[:1].isupper() or t in ("&", "of", "the") for t in tokens):
             continue
-        if len(tokens) == 1 and not (desk or name.isupper() or BRAND.search(name) or re.search(r"[a-z][A-Z]", name)):
-            continue  # "Azerbaijan", "Washington": a place; "CNN", "SlashGear", "Meridian Staff" name outlets
+        if len(tokens) == 1 and not (desk or name.isupper() and len(name) <= ACRONYM_MAX_CHARS or BRAND.search(name)
+                                     or re.search(r"[a-z][A-Z]", name)):
+            continue  # "Azerbaijan", "BANGALORE": a place; "CNN", "SlashGear", "Meridian Staff" name outlets
         return name
     return ""
 
 
-_DESK_CREDIT = re.compile(r"^(?:[\w.&'’-]+\s+){0,4}(?:wire services?|news services?|staff(?: reports?| writers?)?|newsroom|news desk|desk)$", re.IGNORECASE)
+_DESK_CREDIT = re.compile(r"^(?!(?:our|meet|about|contact|all|join)\b)(?:[\w.&'’-]+\s+){0,4}(?:wire services?|news services?|staff(?: reports?| writers?)?|newsroom|news desk|desk)$", re.IGNORECASE)
 
 
 def is_desk_credit(line: str) -> bool:
-    """True for a byline that credits a desk, not a person ("Detroit News wire services", "Staff Reports")."""
+    """True for a byline that credits a desk, not a person ("Detroit News wire services", "Staff Reports");
+    "Our Staff" and "Meet the Team" are menu items."""
     return _DESK_CREDIT.match(line.strip()) is not None
 
 

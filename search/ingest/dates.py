@@ -254,6 +254,11 @@ def starts_with_month(text: str) -> bool:
     return _MONTH_DAY.match(text.strip()) is not None
 
 
+def has_date_cue(text: str) -> bool:
+    """True for text with a dateline's label in it ("Published", "Updated", "publiziert am")."""
+    return _PUBLISHED.search(text) is not None or _UPDATED.search(text) is not None
+
+
 def has_weekday(line: str) -> bool:
     """True for a line that opens with a weekday ("Friday, November 22, 2024"): today's-date widgets do."""
     return _WEEKDAY.match(line.strip()) is not None

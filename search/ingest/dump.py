@@ -74,6 +74,7 @@ TITLE_IN_BREADCRUMB_SCORE = 6.0
 _LABELLED_DATE = re.compile(r"^\s*(?P<label>(?:date|published|posted)\s*:?\s+(?:19|20)\d\d-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d)?Z?)?)\s+(?=\S)", re.IGNORECASE)
 _SOURCE_CUE = re.compile(r"source|quelle|fuente|fonte|источник|kaynak|sumber|via|originally", re.IGNORECASE)
 _PIECES = re.compile(r"\s+[/|]\s+")
+_COPYRIGHT_NOTICE = re.compile(r"(?:©|\(c\)|copyright).{0,20}\b(?:19|20)\d\d\b", re.IGNORECASE)
 FULL_TITLE_WORDS = 4  # fewer words is more often a section label ("World", "Asia Defense")
 
 
@@ -275,11 +276,15 @@ def extract_dump(text: str) -> PageParts:
         section_end = find_section_end(lines, comment_start)
         section = lines[comment_start:section_end]
         parts.comments = split_comments(section) if has_comments(section) else []
+        if not parts.comments:
+            section_end = comment_start  # only a form: the footer after it is the page's own
     # The page's own chrome, where it names itself: not the body, not photo credits ("Photo:
     # Reuters") and not the readers' comments, which name other outlets all the time.
+    # A footer's "© 2014-2019 X" reads like a photo credit ("© Reuters") but names the site.
     parts.chrome = [
         line.text for i, line in enumerate(lines)
-        if not (begin <= i < end or (comment_start is not None and comment_start <= i < section_end) or infos[i].credit)
+        if not (begin <= i < end or (comment_start is not None and comment_start <= i < section_end)
+                or infos[i].credit and not (i >= end and _COPYRIGHT_NOTICE.search(line.text)))
     ]
     # A syndicated copy says where the text came from ("Source: Trend", "Author: X / Source: Y").
     for line in lines[head_from : comment_start]:
