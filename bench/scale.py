@@ -67,10 +67,11 @@ def tree_rss_bytes(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in tree)
 
 
-def run_child(args: list[str], log: Path) -> dict:
+def run_child(args: list[str], log: Path, settings: dict | None = None) -> dict:
     """Run a command with output to `log`; return its wall and CPU time (its worker processes
-    included) and its peak RSS: of its largest process, and of its whole process tree (sampled)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOSAIC_")}  # defaults only
+    included) and its peak RSS: of its largest process, and of its whole process tree (sampled).
+    It runs with Mosaic's default settings, and the MOSAIC_* variables in `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOSAIC_")} | (settings or {})
     peak_tree = [0]
     with open(log, "w", encoding="utf-8") as out:
         started = time.perf_counter()

@@ -17,6 +17,14 @@ from search.filters import FACETS, FILTERS
 
 PROGRESS_EVERY = 200
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+WARC_PROGRESS_SECONDS = 5.0
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
 
 
 def _fail(exc: SearchError) -> None:
@@ -73,9 +81,10 @@ def extract(file: Path, as_json: bool) -> None:
 def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild: bool) -> None:
     """Make the index mirror PATHS (files or folders; default seeds/), atomically.
 
-    Reads page dumps (.txt), HTML pages (.html, .htm) and JSONL crawl exports (.jsonl), each
-    optionally gzipped (.gz). Only new and changed files are read; articles of files that are
-    gone are removed. Unreadable files are skipped and listed at the end.
+    Reads page dumps (.txt), HTML pages (.html, .htm), JSONL crawl exports (.jsonl) and web
+    archives (.warc), each optionally gzipped (.gz). Only new and changed files are read;
+    articles of files that are gone are removed. Unreadable files are skipped and listed at the
+    end; WARC records that are not pages (requests, revisits, images, errors) are counted.
     """
     import time
 
@@ -86,12 +95,26 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
     started = time.perf_counter()
 
     shown = [0]
+    warc_shown = [started]
 
-    def progress(done: int, path: Path) -> None:
+    def progress(done: int, path: Path, warc=None) -> None:
+        elapsed = time.perf_counter() - started
+        if warc is not None:
+            # One WARC file of many records: its first pass reads 10-100 times as many records
+            # a second as its second, so lines are spaced in time, and its end is always shown.
+            finished = warc.stage == "read" and warc.records_done == warc.records_total
+            if finished or time.perf_counter() - warc_shown[0] >= WARC_PROGRESS_SECONDS:
+                warc_shown[0] = time.perf_counter()
+                if warc.stage == "scan":
+                    click.echo(f"  {path.name}: scanned {warc.records_done} records, "
+                               f"{_size(warc.bytes_done)} of {_size(warc.bytes_total)} in {elapsed:.0f}s …", err=True)
+                else:
+                    click.echo(f"  {path.name}: read {warc.records_done} of {warc.records_total} records, "
+                               f"{_size(warc.bytes_done)} of {_size(warc.bytes_total)} in {elapsed:.0f}s …", err=True)
+            return
         # Files arrive in batches, so `done` steps over most multiples: report each one crossed.
         if done // PROGRESS_EVERY > shown[0]:
             shown[0] = done // PROGRESS_EVERY
-            elapsed = time.perf_counter() - started
             click.echo(f"  {done} files read in {elapsed:.0f}s ({done / elapsed:.0f} files/s) …", err=True)
 
     try:
@@ -104,7 +127,8 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, strict: bool, rebuild
     click.echo(report.summary())
     for path, reason in report.skipped:
         click.echo(f"  skipped {path}: {reason}")
-    click.echo(f"index: {settings.index_dir}")
+    where = settings.index_dir if settings.engine == "whoosh" else f"{report.generation} at {settings.opensearch_url}"
+    click.echo(f"index: {where}")
     if strict and report.skipped:
         click.echo(f"error: {len(report.skipped)} input(s) skipped (--strict)", err=True)
         sys.exit(3)
@@ -246,8 +270,8 @@ def serve(index_dir: Path | None, host: str | None, port: int | None, workers: i
         engine_for(settings).status()
     except IndexOutdated as exc:
         _fail(exc)
-    except IndexMissing:
-        click.echo(f"no index in {settings.index_dir}; building it from {settings.seeds_dir} …")
+    except IndexMissing as exc:  # the engine says where it looked (a folder, a cluster)
+        click.echo(f"{exc.message}; building it from {settings.seeds_dir} …")
         try:
             click.echo(build_index([settings.seeds_dir], settings=settings).summary())
         except SearchError as exc:

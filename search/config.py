@@ -20,7 +20,7 @@ class Settings:
     seeds_dir: Path = _setting(Path("seeds"), "MOSAIC_SEEDS_DIR", "What `mosaic index` and `mosaic serve` ingest when given no path.")
     actors_file: Path | None = _setting(None, "MOSAIC_ACTORS_FILE", "Extra gazetteer (TOML, same format as search/data/actors.toml) merged over the built-in one.")
     index_workers: int = _setting(0, "MOSAIC_INDEX_WORKERS", "Processes that read and extract files during `mosaic index` (0: one per CPU core).")
-    max_file_mb: float = _setting(20.0, "MOSAIC_MAX_FILE_MB", "Files larger than this are skipped and reported.")
+    max_file_mb: float = _setting(20.0, "MOSAIC_MAX_FILE_MB", "Files larger than this (in MB) are skipped and reported; for a WARC file, each record (the file may be any size).")
     actor_min_mentions: int = _setting(1, "MOSAIC_ACTOR_MIN_MENTIONS", "Body mentions an actor needs before the article counts under it in the actor facet.")
     per_page: int = _setting(10, "MOSAIC_PER_PAGE", "Results per page when the request does not say.")
     max_per_page: int = _setting(100, "MOSAIC_MAX_PER_PAGE", "Largest page size a request may ask for.")

@@ -53,9 +53,10 @@ class IndexWriter(Protocol):
     def add(self, prepared) -> None:
         """Add one prepared article."""
 
-    def publish(self, states: dict[str, SourceState]) -> str:
-        """Make everything added and deleted live at once, record the input files' states,
-        and return the name of what is now live."""
+    def publish(self, states: dict[str, SourceState], roots: list[str]) -> str:
+        """Make everything added and deleted live at once, record the input files' states and
+        the folders and files the build was given (`roots`, absolute: article pages show file
+        names relative to them), and return the name of what is now live."""
 
     def cancel(self) -> None:
         """Throw away everything this writer did; the live index stays as it was."""

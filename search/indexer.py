@@ -21,6 +21,7 @@ from search.config import Settings
 from search.engine import SourceState, open_engine
 from search.ingest import Skipped
 from search.ingest.sources import iter_input_names
+from search.ingest.warc import SkippedRecords
 from search.workers import prepare_files
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class BuildReport:
     indexed: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
+    skipped_records: Counter = field(default_factory=Counter)  # WARC records left out, by reason
     unchanged_files: int = 0
     removed_files: int = 0
     seconds: float = 0.0
@@ -43,6 +45,9 @@ class BuildReport:
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.kinds.items()))
         line = f"indexed {self.indexed}, skipped {len(self.skipped)}" + (f" ({kinds})" if kinds else "")
+        if self.skipped_records:
+            reasons = sorted(self.skipped_records.items(), key=lambda item: (-item[1], item[0]))
+            line += "; WARC records skipped: " + ", ".join(f"{n} {reason}" for reason, n in reasons)
         if self.incremental:
             line += f"; {self.unchanged_files} files unchanged, {self.removed_files} removed"
         if self.rebuilt_because:
@@ -62,7 +67,7 @@ def build_index(
     paths: Iterable[Path],
     index_dir: Path | None = None,
     settings: Settings | None = None,
-    progress: Callable[[int, Path], None] | None = None,
+    progress: Callable[..., None] | None = None,
     rebuild: bool = True,
 ) -> BuildReport:
     """Make the index mirror the supported files under `paths`, made live atomically.
@@ -70,9 +75,11 @@ def build_index(
     With `rebuild=False` and a live index, only new or changed files (by size and mtime, then
     content digest) are ingested, and articles of files that changed or are gone are deleted.
     Unreadable files are skipped and listed in the report; they never stop the build.
-    `progress` is called with the number of files read.
+    `progress` is called with the number of files read and the last one, and for a WARC file
+    also with how far into its records it is (search.ingest.warc.WarcProgress).
     """
     settings = settings or Settings()
+    paths = list(paths)
     if index_dir is not None:
         settings = replace(settings, index_dir=Path(index_dir))
     engine = open_engine(settings)
@@ -96,7 +103,9 @@ def build_index(
                 writer.delete_sources(to_delete)
             added: set[str] = set()
             for item in prepare_files(to_ingest, settings, writer.preparer(), progress):
-                if isinstance(item, Skipped):
+                if isinstance(item, SkippedRecords):
+                    report.skipped_records.update(dict(item.counts))
+                elif isinstance(item, Skipped):
                     report.skipped.append((item.source, item.reason))
                     logger.info("skipped %s: %s", item.source, item.reason)
                 elif item.id in added or writer.is_known(item.id):
@@ -107,7 +116,7 @@ def build_index(
                     report.indexed += 1
                     report.kinds[item.kind] += 1
             logger.info("read and added %d articles in %.1fs", report.indexed, time.perf_counter() - started)
-            report.generation = writer.publish(states)
+            report.generation = writer.publish(states, [str(Path(p).resolve()) for p in paths])
         except BaseException:
             writer.cancel()
             raise

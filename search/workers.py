@@ -9,6 +9,7 @@ start-up of workers costs more.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from collections import deque
@@ -17,9 +18,11 @@ from pathlib import Path
 
 from search.config import Settings
 from search.ingest import Skipped, read_articles
+from search.ingest.sources import input_kind
+from search.ingest.warc import WarcChunk, WarcScan, chunk_fetches, latest_fetches, read_fetches, scan_warc
 
-# Ingest runs in worker processes when at least this many files need reading; below it the
-# start-up of the workers costs more than it saves.
+# Ingest runs in worker processes when at least this many files (or pages of WARC files) need
+# reading; below it the start-up of the workers costs more than it saves.
 PARALLEL_MIN_FILES = 64
 BATCH_FILES = 32
 BATCH_BYTES = 4 << 20
@@ -31,37 +34,72 @@ def _prepared(path: Path, settings: Settings, preparer) -> list:
     return [item if isinstance(item, Skipped) else preparer(item) for item in read_articles(path, settings)]
 
 
-def _batches(paths: list[Path]) -> list[tuple[list[Path], int]]:
+def _prepared_chunk(chunk: WarcChunk, settings: Settings, preparer) -> list:
+    return [item if isinstance(item, Skipped) else preparer(item) for item in read_fetches(chunk, settings)]
+
+
+def _jobs(paths: list[Path], scans: dict[str, WarcScan]) -> list[tuple[list[Path] | WarcChunk, int]]:
     """Group files into batches of at most BATCH_FILES files and about BATCH_BYTES of input (a
-    JSONL export of a thousand articles is a batch of its own); return each with its size."""
-    batches, batch, size = [], [], 0
+    JSONL export of a thousand articles is a batch of its own), and split each WARC file into
+    chunks of records alike (a WARC of 20,000 pages is read by every worker); return each job
+    with its size, in input order."""
+    jobs, batch, size = [], [], 0
     for path in paths:
+        scan = scans.get(str(path))
+        if scan is not None:
+            if batch:
+                jobs.append((batch, size))
+                batch, size = [], 0
+            jobs.extend((chunk, chunk.bytes_done - (chunk.fetches[0].offset if chunk.fetches else chunk.bytes_done))
+                        for chunk in chunk_fetches(scan, BATCH_FILES, BATCH_BYTES))
+            continue
         try:
             length = path.stat().st_size
         except OSError:
             length = 0
         if batch and (size + length > BATCH_BYTES or len(batch) >= BATCH_FILES):
-            batches.append((batch, size))
+            jobs.append((batch, size))
             batch, size = [], 0
         batch.append(path)
         size += length
     if batch:
-        batches.append((batch, size))
-    return batches
+        jobs.append((batch, size))
+    return jobs
 
 
 def prepare_files(paths: list[Path], settings: Settings, preparer, progress) -> Iterator:
     """Yield `preparer(article)` for each article of `paths`, and a Skipped for each input that
-    holds none, in order; read by worker processes for big jobs."""
+    holds none, in order; read by worker processes for big jobs. WARC files are scanned first,
+    in this process (headers only: a few per cent of the time their pages take), so that each
+    URL is read once, at its latest fetch, whichever file holds it (search.ingest.warc)."""
     workers = min(settings.index_workers or os.cpu_count() or 1, 8)
-    if workers < 2 or len(paths) < PARALLEL_MIN_FILES:
-        for done, path in enumerate(paths, start=1):
-            yield from _prepared(path, settings, preparer)
+    max_record = int(settings.max_file_mb * 1024 * 1024)
+    scans = latest_fetches(
+        scan_warc(path, max_record, progress and functools.partial(progress, 0, path))
+        for path in paths if input_kind(path) == "warc"
+    )
+    jobs = _jobs(paths, {scan.path: scan for scan in scans})
+    done = 0
+
+    def report(job) -> None:
+        nonlocal done
+        if isinstance(job, WarcChunk):
+            done += job.records_done == job.records_total
             if progress:
-                progress(done, path)
+                progress(done, Path(job.path), job.progress)
+        else:
+            done += len(job)
+            if progress:
+                progress(done, job[-1])
+
+    # A page in a WARC file counts as a file: a WARC of a few MB holds hundreds.
+    to_read = len(paths) - len(scans) + sum(len(scan.fetches) for scan in scans)
+    if workers < 2 or to_read < PARALLEL_MIN_FILES:
+        for job, _ in jobs:
+            yield from _run_job(job, settings, preparer)
+            report(job)
         return
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
-    done = 0
     with context.Pool(workers, initializer=_init_worker, initargs=(settings, preparer)) as pool:
         # Results are taken in input order, so a slow batch (a JSONL export of a thousand
         # articles) holds up the ones behind it: a wide window of batches in flight keeps the
@@ -70,21 +108,25 @@ def prepare_files(paths: list[Path], settings: Settings, preparer, progress) -> 
         in_flight = 0
 
         def finish_oldest():
-            nonlocal done, in_flight
-            batch_done, size, result = pending.popleft()
+            nonlocal in_flight
+            job, size, result = pending.popleft()
             yield from result.get()
             in_flight -= size
-            done += len(batch_done)
-            if progress:
-                progress(done, batch_done[-1])
+            report(job)
 
-        for batch, size in _batches(paths):
-            pending.append((batch, size, pool.apply_async(_read_batch, (batch,))))
+        for job, size in jobs:
+            pending.append((job, size, pool.apply_async(_read_job, (job,))))
             in_flight += size
             while pending and (in_flight > WINDOW_BYTES or len(pending) > WINDOW_BATCHES):
                 yield from finish_oldest()
         while pending:
             yield from finish_oldest()
+
+
+def _run_job(job, settings: Settings, preparer) -> list:
+    if isinstance(job, WarcChunk):
+        return _prepared_chunk(job, settings, preparer)
+    return [item for path in job for item in _prepared(path, settings, preparer)]
 
 
 _worker_state: tuple | None = None
@@ -95,6 +137,6 @@ def _init_worker(settings: Settings, preparer) -> None:
     _worker_state = (settings, preparer)
 
 
-def _read_batch(paths: list[Path]) -> list:
+def _read_job(job) -> list:
     settings, preparer = _worker_state
-    return [item for path in paths for item in _prepared(path, settings, preparer)]
+    return _run_job(job, settings, preparer)

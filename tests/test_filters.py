@@ -67,7 +67,7 @@ def _index(tmp_path, articles) -> Settings:
         prepare = writer.preparer()
         for article in articles:
             writer.add(prepare(article))
-        writer.publish({})
+        writer.publish({}, [])
     finally:
         engine.close_writer(writer)
     return settings

@@ -22,7 +22,7 @@ from search.ingest import metadata
 from search.ingest.actors import load_gazetteer
 from search.ingest.dump import extract_dump
 from search.ingest.fingerprint import body_sketch
-from search.ingest.normalise import decode_bytes, normalise_text
+from search.ingest.normalise import decode_bytes, normalise_field, normalise_text, safe_url
 from search.ingest.parts import PageParts
 from search.ingest.sources import declared_charset, input_kind, iter_input_files, read_bytes, source_url
 
@@ -54,9 +54,21 @@ def read_article(path: str | Path, settings: Settings | None = None) -> Article:
 
 def read_articles(path: str | Path, settings: Settings | None = None) -> Iterator[Article | Skipped]:
     """Yield every article in a file, or a Skipped with the reason for what cannot be read."""
-    settings = settings or Settings()
+    try:
+        yield from _read_articles(path, settings or Settings())
+    except Exception as exc:  # a pathological input (or a bug it finds) costs one file, never the run
+        logger.warning("reading %s failed", path, exc_info=True)
+        yield Skipped(str(path), f"could not be read ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _read_articles(path: str | Path, settings: Settings) -> Iterator[Article | Skipped]:
     path = Path(path)
     kind = input_kind(path)
+    if kind == "warc":  # read record by record: the size limit is per record, not per file
+        from search.ingest.warc import read_warc
+
+        yield from read_warc(path, settings)
+        return
     try:
         if kind is None:
             raise IngestError(f"unsupported file type {''.join(path.suffixes) or '(none)'!r}")
@@ -85,12 +97,15 @@ def _read_jsonl(path: Path, data: bytes, settings: Settings) -> Iterator[Article
     except IngestError as exc:
         yield Skipped(str(path), exc.message)
         return
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in enumerate(text.split("\n"), start=1):  # split("\n"): JSON strings may hold U+2028
         if not line.strip():
             continue
         source = f"{path}:{line_no}"
         try:
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except RecursionError:
+                raise IngestError("record is nested too deeply to read") from None
             if not isinstance(record, dict):
                 raise IngestError("record is not a JSON object")
             url = metadata.record_value(record, ("url",))
@@ -127,6 +142,10 @@ def _build_article(parts: PageParts, *, path: Path, kind: str, url: str, given: 
                    settings: Settings) -> Article:
     if sum(len(p.split()) for p in parts.body) < MIN_BODY_WORDS:
         raise IngestError("no article body found")
+    # Only http(s) URLs are kept: a javascript: or data: "original" must never become a link.
+    url = safe_url(url)
+    if given.get("url") is not None and not safe_url(str(given["url"])):
+        given = {k: v for k, v in given.items() if k != "url"}
     # Metadata: what a record states wins, then the page's own statements, then its URL; each
     # value keeps where it came from.
     meta = metadata.resolve_metadata(parts, given, url, "record" if "url" in given else "url_map")
@@ -144,13 +163,14 @@ def _build_article(parts: PageParts, *, path: Path, kind: str, url: str, given: 
     return Article(
         id=hashlib.sha1((key or str(path.resolve())).encode("utf-8")).hexdigest()[:16],
         path=str(path),
-        url=meta.url,
-        title=title,
-        author=meta.author,
-        authors=meta.authors,
-        outlet=meta.outlet,
+        # Values a record gave, or a page's chrome, get the same normalisation as page text.
+        url=safe_url(meta.url),
+        title=normalise_field(title),
+        author=normalise_field(meta.author),
+        authors=tuple(filter(None, map(normalise_field, meta.authors))),
+        outlet=normalise_field(meta.outlet),
         date=meta.date,
-        tags=tuple(parts.tags),
+        tags=tuple(filter(None, map(normalise_field, parts.tags))),
         actors=actors,
         body=body,
         comments=tuple(parts.comments),
@@ -158,7 +178,7 @@ def _build_article(parts: PageParts, *, path: Path, kind: str, url: str, given: 
         kind=kind,
         fingerprint=body_sketch(body),
         fetched_at=meta.fetched_at,
-        source=meta.source,
+        source=normalise_field(meta.source),
         provenance=meta.provenance,
     )
 

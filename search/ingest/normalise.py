@@ -18,7 +18,10 @@ _BOMS = (
 # Characters that render as nothing or as a plain space in a browser, so a reader never sees them.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides and isolates: they can make a title or a URL read
+# backwards on screen ("Trojan Source"); right-to-left text renders correctly without them.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _WESTERN = {"cp1252", "latin_1", "iso8859_15"}
 # More than this share of control bytes in the first KiB means a binary file, not text.
 _BINARY_CONTROL_SHARE = 0.10
@@ -63,6 +66,23 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         return data.decode("latin-1")
 
 
+def normalise_field(value: str) -> str:
+    """Return a one-line field (a title, a name, an outlet) normalised as page text is, on one
+    line: whatever a record or a page gave, no control, invisible or bidi character gets through."""
+    return " ".join(normalise_text(value).split())
+
+
+def safe_url(value: str) -> str:
+    """Return `value` as a URL to store and link when it is an http(s) URL, else "".
+
+    Browsers drop tabs, line breaks and leading spaces inside a URL ("java\tscript:" runs as
+    javascript:), so they are dropped before the scheme is looked at.
+    """
+    url = "".join(normalise_text(value or "").split())
+    scheme, _, rest = url.partition(":")
+    return url if scheme.lower() in ("http", "https") and rest.startswith("//") and len(rest) > 2 else ""
+
+
 def normalise_text(text: str) -> str:
     """Return `text` in NFC with invisible characters removed and whitespace made regular.
 
@@ -73,6 +93,7 @@ def normalise_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
+    text = _BIDI_CONTROLS.sub("", text)
     text = _CONTROL.sub("", text.replace("\t", " "))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)

@@ -18,13 +18,13 @@ from search.errors import IngestError
 logger = logging.getLogger(__name__)
 
 # Input kinds by suffix (a further .gz means gzip-compressed); other files in a folder are ignored.
-SUFFIX_KINDS = {".txt": "dump", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+SUFFIX_KINDS = {".txt": "dump", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".warc": "warc"}
 SOURCES_FILE = "sources.toml"
 _CHARSET_DECLARATION = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 def input_kind(path: Path) -> str | None:
-    """Return "dump", "html" or "jsonl" for a supported file name (gzipped or not), else None."""
+    """Return "dump", "html", "jsonl" or "warc" for a supported file name (gzipped or not), else None."""
     suffixes = [s.lower() for s in path.suffixes[-2:]]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
@@ -53,10 +53,17 @@ def iter_input_names(paths: Iterable[Path]) -> Iterator[str]:
             yield full
 
 
-def _scan(folder: str, parts: tuple[str, ...], found: list) -> None:
+def _scan(folder: str, parts: tuple[str, ...], found: list, seen: set | None = None) -> None:
     """Collect the input files under a folder; hidden files and folders are left out. The
-    directory entries say what is a file without a stat call per file."""
+    directory entries say what is a file without a stat call per file; folders are entered
+    once each, so a symbolic link back up the tree (`ln -s . self`) is not followed round."""
+    seen = set() if seen is None else seen
     try:
+        info = os.stat(folder)
+        if (info.st_dev, info.st_ino) in seen:
+            logger.warning("not entering %s again: a link leads back to a folder already read", folder)
+            return
+        seen.add((info.st_dev, info.st_ino))
         entries = list(os.scandir(folder))
     except OSError as exc:
         logger.warning("cannot list %s: %s", folder, exc.strerror or exc)
@@ -64,10 +71,26 @@ def _scan(folder: str, parts: tuple[str, ...], found: list) -> None:
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            _scan(entry.path, (*parts, entry.name), found)
+        try:
+            is_dir = entry.is_dir()
+        except OSError:  # a dangling or looping link
+            continue
+        if is_dir:
+            _scan(entry.path, (*parts, entry.name), found, seen)
         elif _input_name(entry.name) and entry.is_file():
             found.append(((*parts, entry.name), entry.path))
+
+
+def display_path(path: str, roots: list[str]) -> str:
+    """Return an input file's name as users should see it: relative to the folder that was
+    indexed (never the server's absolute path); a JSONL line keeps its ":line"."""
+    file, colon, line = path.rpartition(":") if re.search(r":\d+$", path) else (path, "", "")
+    for root in sorted(roots, key=len, reverse=True):
+        if file == root:
+            return os.path.basename(file) + colon + line
+        if file.startswith(root.rstrip(os.sep) + os.sep):
+            return os.path.relpath(file, root) + colon + line
+    return os.path.basename(file) + colon + line
 
 
 def _input_name(name: str) -> bool:
@@ -107,10 +130,17 @@ def declared_charset(data: bytes) -> str | None:
 @lru_cache(maxsize=256)
 def _source_urls(manifest: Path, mtime: float) -> dict[str, str]:
     try:
-        return dict(tomllib.loads(manifest.read_text(encoding="utf-8")).get("urls", {}))
+        urls = tomllib.loads(manifest.read_text(encoding="utf-8")).get("urls", {})
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         logger.warning("ignoring unreadable %s: %s", manifest, exc)
         return {}
+    if not isinstance(urls, dict):
+        logger.warning("ignoring %s: [urls] must be a table of file = \"URL\" lines", manifest)
+        return {}
+    bad = sorted(name for name, url in urls.items() if not isinstance(url, str))
+    if bad:
+        logger.warning("ignoring %d entries of %s that are not text (%s)", len(bad), manifest, ", ".join(bad[:3]))
+    return {name: url for name, url in urls.items() if isinstance(url, str)}
 
 
 def source_url(path: Path) -> str:

@@ -7,6 +7,7 @@ updates), searching (the result list), explore (articles, co-occurrence, timelin
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from search.results import Hit, SearchResult
 from search.schema import actor_term_table, read_actor_terms
 from search.store.whoosh import explore, searching
 from search.store.whoosh.facets import FacetTable, facet_table, selection
-from search.store.whoosh.generation import Generation, current_generation, live_generation
+from search.store.whoosh.generation import ROOTS_FILE, Generation, current_generation, live_generation
 from search.vocabulary import Vocabulary
 
 __all__ = ["WhooshEngine"]
@@ -68,6 +69,15 @@ class WhooshEngine:
 
     def vocabulary(self, generation: Generation) -> Vocabulary:
         return generation.derived("vocabulary", lambda: Vocabulary.load(generation.path))
+
+    def roots(self, generation: Generation) -> list[str]:
+        """The folders and files the live generation was built from."""
+        def read() -> list[str]:
+            try:
+                return json.loads(generation.file(ROOTS_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return []
+        return generation.derived("roots", read)
 
     def actor_terms(self, generation: Generation) -> dict[str, str]:
         # Generations built before the table was stored with them use the gazetteer's.

@@ -14,6 +14,7 @@ from search.highlight import mark_all, query_terms
 from search.parsing import parse_query
 from search.request import SearchRequest
 from search.results import Hit
+from search.ingest.sources import display_path
 from search.schema import SCOPES, document_to_article
 from search.store.whoosh.searching import summary
 
@@ -27,7 +28,8 @@ def article(engine, article_id: str) -> Article:
         stored = searcher.document(id=article_id)
     if stored is None:
         raise NotFound(f"no article with id {article_id!r}")
-    return document_to_article(stored)
+    found = document_to_article(stored)
+    return replace(found, path=display_path(found.path, engine.roots(generation)))
 
 
 def more_like(engine, article_id: str, top: int) -> list[Hit]:

@@ -40,6 +40,12 @@ GENERATION_PREFIX = "gen-"
 # writes one row per input file before anything else, 0.27 s at 70k files as text, 0.05 s so.
 MANIFEST_FILE = "sources.pickle"
 OLD_MANIFEST_FILE = "sources.tsv"  # the same as text lines, in generations built before
+# Per generation: article id → (text digest, indexed time in seconds), so that a rebuild keeps
+# the indexed time of every article whose text is unchanged (feeds of what is new to the index
+# would otherwise offer the whole index again after each rebuild).
+INDEXED_FILE = "indexed.pickle"
+# Per generation: the folders and files the build was given, to show file names relative to them.
+ROOTS_FILE = "roots.json"
 # What a generation's files mean changes with Mosaic's versions; a generation of another
 # format is rebuilt by the next `mosaic index` and refused by searches until then.
 FORMAT_FILE = "format"

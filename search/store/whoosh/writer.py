@@ -9,6 +9,7 @@ index is live in about a second. Everything lands in a new generation made live 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import pickle
@@ -31,19 +32,16 @@ from search.schema import ACTOR_TERMS_FILE, INDEXED_AT, analyse_ahead, article_t
 from search.store.whoosh.duplicates import CLUSTERS_FILE, KEYS_FILE, store_clusters
 from search.store.whoosh.facets import segment_facets
 from search.store.whoosh.generation import (
-    FORMAT, FORMAT_FILE, MANIFEST_FILE, OLD_MANIFEST_FILE, Generation, build_lock, current_generation,
+    FORMAT, FORMAT_FILE, INDEXED_FILE, MANIFEST_FILE, OLD_MANIFEST_FILE, ROOTS_FILE, Generation, build_lock, current_generation,
     generations_in_use, new_generation, newest_generations, publish, remove_stale, write_atomically,
 )
 from search.vocabulary import VOCABULARY_FILE, Vocabulary, words_of, write_vocabulary
 
 logger = logging.getLogger(__name__)
 
-# Per generation: article id → (text digest, indexed time in seconds), so that a rebuild keeps
-# the indexed time of every article whose text is unchanged (feeds of what is new to the index
-# would otherwise offer the whole index again after each rebuild).
-INDEXED_FILE = "indexed.pickle"
 # Mosaic's files in each generation, beside Whoosh's: rewritten by every build, never linked.
-OWN_FILES = {MANIFEST_FILE, OLD_MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE, ACTOR_TERMS_FILE, FORMAT_FILE, INDEXED_FILE}
+OWN_FILES = {MANIFEST_FILE, OLD_MANIFEST_FILE, VOCABULARY_FILE, CLUSTERS_FILE, KEYS_FILE, ACTOR_TERMS_FILE, FORMAT_FILE,
+             INDEXED_FILE, ROOTS_FILE}
 # Whoosh's posting buffer before it spills a sort run. Its own estimate of the buffer's size;
 # the process holds about twice that, and memory once held is not given back: 256 made the
 # writer 860 MB at 100k articles, 128 costs no measurable build time at 10k (148 s both).
@@ -180,7 +178,7 @@ class WhooshWriter:
         self._writer.add_document(**prepared.document, **{INDEXED_AT: moment, INDEXED_AT + "_seconds": seconds})
         self._doc_frequencies.update(prepared.words)
 
-    def publish(self, states: dict[str, SourceState]) -> str:
+    def publish(self, states: dict[str, SourceState], roots: list[str]) -> str:
         generation, writer = self.generation, self._writer
         self._close_known_reader()
         try:
@@ -205,6 +203,7 @@ class WhooshWriter:
             write_actor_terms(generation.path, self.settings, live)
             generation.write_manifest(states)
             write_atomically(generation.file(INDEXED_FILE), pickle.dumps(self._indexed, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomically(generation.file(ROOTS_FILE), json.dumps(roots).encode())
             generation.write_format()
         except BaseException:
             self.cancel()
