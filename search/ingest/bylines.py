@@ -83,7 +83,7 @@ def read_author_field(text: str) -> Byline:
     return Byline(people=tuple(dict.fromkeys(people))) if people else Byline(credit=credit)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def read_byline(line: str) -> Byline:
     """Return who a byline line credits ("By X", "Written by X for ...", "11/19/2019 by X",
     "Author: X / Source: Y", "... Writes X"), or an empty Byline for any other line."""
@@ -145,7 +145,7 @@ def is_bare_byline_word(line: str) -> bool:
     return folded in word_lists().prefixes and folded not in word_lists().need_colon or folded in ("author", "authors", "autor", "автор")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def read_name_line(line: str) -> Byline:
     """Return the person (or agency) a line without a byline word opens with, when the rest of the
     line is what follows a name in a byline: nothing, a date, a handle, a role or the outlet

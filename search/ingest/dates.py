@@ -72,6 +72,7 @@ _DAY_FORMS = (
 )
 # "03/08/2023", and "16 | 02 | 2024" as some pages print it.
 _DIGIT = re.compile(r"\d")
+_YEARISH = re.compile(r"(?:19|20)\d\d|\d/\d")  # what every dateline form needs
 _GLUED_MONTH = re.compile(r"(?<=[a-z·•|])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)")
 _SLASH_DATE = re.compile(rf"(?<![\d/.-])(?P<first>[0-3]?\d)(?:/|\s\|\s)(?P<second>[0-3]?\d)(?:/|\s\|\s){_YEAR}(?![\d/])")
 # "11/19/19 06:56 AM": a two-digit year, read only when a time follows it.
@@ -201,16 +202,16 @@ def is_reading_time(line: str) -> bool:
     return _READING_TIME.search(line) is not None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def read_dateline(line: str, day_first: bool | None = None) -> Dateline | None:
     """Return the date a dateline states ("Wednesday, May 25, 2022", "Published on 13 Oct 2024").
 
     Sentences are ignored: a date mentioned in running text is not a publication date. A line that
     gives both ("Updated Nov 19, 2019; Posted Nov 18, 2019") yields the published one.
     """
+    if not _YEARISH.search(line) or _WIDGET.search(line):
+        return None  # every form needs a year or a slashed date: most lines go no further
     words = line.split()
-    if not words or not _DIGIT.search(line) or _WIDGET.search(line):
-        return None
     line = _GLUED_MONTH.sub(" ", line)  # "4 min readMar 2, 2020"
     if len(words) > DATELINE_MAX_WORDS and not _CUE.match(line):
         stamp = _OPENS_WITH_STAMP.match(line)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from collections import Counter
 from functools import lru_cache
 
 from search.ingest import bylines, dates, metadata, outlets, patterns
@@ -21,9 +20,10 @@ from search.ingest.dump_features import (
 from search.ingest.header import DATELINE_REACH, Line, find_affiliation, find_byline, find_date
 from search.ingest.parts import PageParts
 
-# Per-line checks are asked about the same line several times (body search, headline, byline):
-# they remember this many answers.
-LINE_CACHE_SIZE = 4096
+# Per-line checks are asked about the same line several times (body search, headline, byline),
+# and a crawl repeats each site's menus and footers on all its pages: they remember this many
+# answers (a few MB).
+LINE_CACHE_SIZE = 16_384
 # The headline search: how far above the body it looks, and what each cue is worth (see find_title).
 # Calibrated on extraction-dev dumps (91) against the hand-checked headline, and on the crawl-dev
 # excerpts (55 with a headline, 45 without): a random search over these weights, then each one
@@ -74,6 +74,9 @@ TITLE_IN_BREADCRUMB_SCORE = 6.0
 _LABELLED_DATE = re.compile(r"^\s*(?P<label>(?:date|published|posted)\s*:?\s+(?:19|20)\d\d-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d)?Z?)?)\s+(?=\S)", re.IGNORECASE)
 _SOURCE_CUE = re.compile(r"source|quelle|fuente|fonte|источник|kaynak|sumber|via|originally", re.IGNORECASE)
 _PIECES = re.compile(r"\s+[/|]\s+")
+# A "Source: X" piece is at most this long (the longest cue, "originally published by", and a
+# name of up to 60 characters; see bylines.read_source_line).
+SOURCE_PIECE_MAX_CHARS = 120
 _COPYRIGHT_NOTICE = re.compile(r"(?:©|\(c\)|copyright).{0,20}\b(?:19|20)\d\d\b", re.IGNORECASE)
 FULL_TITLE_WORDS = 4  # fewer words is more often a section label ("World", "Asia Defense")
 
@@ -125,7 +128,6 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
     and sits near the body: each candidate is scored on those cues and the best one wins (the
     nearest on a tie).
     """
-    counts = Counter(line.text for line in lines)
     # The body starts at its first prose line; a headline that ends in "?" reads as prose too, and
     # the body search may have taken in the header (headline, byline, dateline) above it.
     first_prose = next((i for i in range(body_start, len(lines)) if infos[i].prose
@@ -183,7 +185,7 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
             elif before is not None and words >= FULL_TITLE_WORDS and _is_meta_above(lines[before].text) \
                     and not _owned_meta(lines, infos, before, candidates):
                 score += TITLE_BEFORE_BYLINE_SCORE / 2  # "By Jane Roe", then the headline
-            if counts[text] > 1 and words >= FULL_TITLE_WORDS:
+            if infos[i].repeated and words >= FULL_TITLE_WORDS:
                 score += TITLE_REPEATED_SCORE
             if between == 0:
                 score += TITLE_ABOVE_BODY_SCORE
@@ -256,8 +258,10 @@ def extract_dump(text: str) -> PageParts:
         parts.origin["date"] = "dateline"
     head_from = 0 if title_at is None else max(0, title_at - 2)
     for line in lines[: max(begin, header_end + 1) + DATELINE_REACH]:
-        if not parts.tags and line.words <= 40 and not is_meta_line(line.text):
+        if line.words <= 40 and not is_meta_line(line.text):
             parts.tags = metadata.tags_from_line(line.text)
+            if parts.tags:
+                break
 
     # 3. The body proper: the best run after the header, now that the author's bio box is known;
     #    lines that are never article text (captions, credits, widgets, repeats) drop out of it.
@@ -269,7 +273,7 @@ def extract_dump(text: str) -> PageParts:
     # 4. Comments: from the first comment-section marker (or "<name> says:") after the body to the
     #    page footer, when the section shows comments rather than only a form or a link.
     comment_start = next(
-        (i for i in range(end, len(lines)) if patterns.is_comment_start(lines[i].text) or says_author(lines[i].text)), None
+        (i for i in range(end, len(lines)) if infos[i].comments or says_author(lines[i].text)), None
     )
     section_end = comment_start
     if comment_start is not None:
@@ -288,8 +292,8 @@ def extract_dump(text: str) -> PageParts:
     ]
     # A syndicated copy says where the text came from ("Source: Trend", "Author: X / Source: Y").
     for line in lines[head_from : comment_start]:
-        if not _SOURCE_CUE.search(line.text):
-            continue
+        if len(line.text) > SOURCE_PIECE_MAX_CHARS and not _PIECES.search(line.text) or not _SOURCE_CUE.search(line.text):
+            continue  # a paragraph is no "Source: X" line, and searching every one for the cue is slow
         source = next(filter(None, map(bylines.read_source_line, _PIECES.split(line.text))), "")
         if source:
             parts.source, parts.origin["source"] = source, "source_line"

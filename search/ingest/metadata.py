@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from search.ingest import bylines, dates, outlets, self_names
 from search.ingest.parts import PageParts
@@ -189,6 +190,7 @@ def has_tag_prefix(line: str) -> bool:
     return _TAG_PREFIX.match(line) is not None
 
 
+@lru_cache(maxsize=16_384)
 def tags_from_line(line: str) -> tuple[str, ...]:
     """Return the tags of a tag line ("Tags: a, b" or "Azeri, Nagorno-Karabakh, NATO"), else ()."""
     prefixed = _TAG_PREFIX.match(line)
