@@ -154,7 +154,8 @@ def read_name_line(line: str) -> Byline:
     if not line or len(line) > 160 or line.endswith(("?", "!")):
         return Byline()
     words = TOKEN.findall(line)
-    for k in range(min(len(words), 5), 0, -1):
+    opening = fold(" ".join(words[:5])).split()[:1]
+    for k in range(min(len(words), 5), 0, -1) if opening and opening[0] in _agency_first_words() else ():
         head = " ".join(words[:k])
         if is_agency(head) and (k == len(words) or not name_word(words[k]) or dates.MONTHS.get(words[k].casefold().rstrip("."))):
             return Byline(credit=word_lists().agencies[fold(head)])
@@ -177,6 +178,12 @@ def read_name_line(line: str) -> Byline:
                      or outlets.is_known_outlet(tail)):
         return Byline()
     return Byline(people=people)
+
+
+@lru_cache(maxsize=1)
+def _agency_first_words() -> frozenset[str]:
+    """The first word of every agency's name, folded: a line that opens with none names no agency."""
+    return frozenset(name.split()[0] for name in word_lists().agencies if name)
 
 
 def _consumed_length(line: str, people: tuple[str, ...]) -> int:

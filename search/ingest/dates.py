@@ -71,7 +71,6 @@ _DAY_FORMS = (
     re.compile(r"(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<mnum>[01]?\d)\s*[月월]\s*(?P<day>[0-3]?\d)\s*[日일]?"),
 )
 # "03/08/2023", and "16 | 02 | 2024" as some pages print it.
-_DIGIT = re.compile(r"\d")
 _YEARISH = re.compile(r"(?:19|20)\d\d|\d/\d")  # what every dateline form needs
 _GLUED_MONTH = re.compile(r"(?<=[a-z·•|])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)")
 _SLASH_DATE = re.compile(rf"(?<![\d/.-])(?P<first>[0-3]?\d)(?:/|\s\|\s)(?P<second>[0-3]?\d)(?:/|\s\|\s){_YEAR}(?![\d/])")
@@ -162,8 +161,8 @@ def parse_date(text: str, day_first: bool | None = None) -> str | None:
     Slashed dates are read month first or day first by `day_first`; when it is None, only a date
     that can be read one way (13/05/2020, 05/13/2020) counts: 05/06/2020 is left undecided.
     """
-    if not _DIGIT.search(text):
-        return None  # every form needs a digit: most lines go no further
+    if not _YEARISH.search(text):
+        return None  # every form needs a year or a slashed date: most lines go no further
     found = []
     for form in _DAY_FORMS:
         for match in form.finditer(text):

@@ -144,7 +144,7 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
                   and not (i > 0 and bylines.is_bare_byline_word(lines[i - 1].text))  # "By", then the name
                   # "Jane Roe" is the byline, not the headline, unless a byline proper follows it
                   # ("Royal Self-Indicting Arrogance" ... "by Jane Roe").
-                  and not (bylines.read_name_line(lines[i].text) and not any(infos[k].byline for k in range(i + 1, first_prose)))}
+                  and (any(infos[k].byline for k in range(i + 1, first_prose)) or not bylines.read_name_line(lines[i].text))}
     # A headline may end in a full stop ("... They just might be."): only right above its dateline.
     candidates |= {i for i in range(reach_start, first_prose - 1)
                    if lines[i].text.endswith(".") and not lines[i].text.endswith("..") and is_meta_line(lines[i + 1].text)

@@ -21,19 +21,18 @@ _MASK = (1 << 64) - 1
 
 def body_sketch(body: str) -> tuple[int, ...]:
     """Return the SKETCH_SIZE smallest 64-bit hashes of the body's word shingles, ascending."""
-    words = list(map(_word_hash, _WORD.findall(body)))
+    words = [_word_hash(w.casefold()) for w in _WORD.findall(body)]
     if len(words) < SHINGLE_WORDS:
         return ()
     # Hashing a tuple of ints runs in C and, unlike hashing str, is the same in every process.
     shingles = zip(*(words[k:] for k in range(SHINGLE_WORDS)))
-    return tuple(heapq.nsmallest(SKETCH_SIZE, {h & _MASK for h in set(map(hash, shingles))}))
+    return tuple(heapq.nsmallest(SKETCH_SIZE, {hash(s) & _MASK for s in shingles}))
 
 
 @lru_cache(maxsize=500_000)
 def _word_hash(word: str) -> int:
-    # A stable hash of the word in lower case (Python's own hash() of a str changes between runs;
-    # sketches are stored). Cached by the word as written: most words recur, most often as written.
-    return int.from_bytes(hashlib.blake2b(word.casefold().encode("utf-8"), digest_size=8).digest(), "big")
+    # A stable hash (Python's own hash() of a str changes between runs; sketches are stored).
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def resemblance(a: tuple[int, ...], b: tuple[int, ...]) -> float:
