@@ -137,10 +137,13 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
     while reach_start > 0 and seen < TITLE_REACH and first_prose - reach_start < TITLE_MAX_REACH:
         reach_start -= 1
         seen += not (infos[reach_start].chrome or infos[reach_start].credit)
+    # (What the line's features already rule out is asked first: the title test reads much more.)
     candidates = {i for i in range(reach_start, first_prose)
                   if bylines.read_series_line(lines[i].text)} | {i for i in range(reach_start, first_prose)
-                  if looks_like_title(lines[i].text) and not is_meta_line(lines[i].text)
-                  and not (infos[i].credit or infos[i].chrome and not is_paired_line(lines[i].text))
+                  if not (infos[i].credit or infos[i].dateline or infos[i].byline)
+                  and TITLE_MIN_WORDS <= lines[i].words <= TITLE_MAX_WORDS
+                  and not (infos[i].chrome and not is_paired_line(lines[i].text))
+                  and looks_like_title(lines[i].text) and not is_meta_line(lines[i].text)
                   and not (i > 0 and bylines.is_bare_byline_word(lines[i - 1].text))  # "By", then the name
                   # "Jane Roe" is the byline, not the headline, unless a byline proper follows it
                   # ("Royal Self-Indicting Arrogance" ... "by Jane Roe").
@@ -199,9 +202,25 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
     return best
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def _is_meta_above(text: str) -> bool:
     """True for what may stand right above a headline: a byline, a dateline, "2 years ago", "4 min read"."""
     return is_meta_line(text) or dates.is_reading_time(text) or dates.relative_age(text) is not None
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def _header_line_kind(text: str) -> int:
+    """Return HEADER_META for a byline, dateline, reading time, "By" alone or a desk credit,
+    HEADER_NAME for a bare name that is no photo credit ("Jane Roe"), else 0."""
+    if is_meta_line(text) or dates.is_reading_time(text) or dates.relative_age(text) or bylines.is_bare_byline_word(text) \
+            or bylines.is_desk_credit(text):
+        return HEADER_META  # ("today" is a relative date of no age, which does not count here)
+    if len(text.split()) > META_MAX_WORDS:
+        return 0  # "Hong Kong (CNN Business)A muddled view of ...": the body's first sentence, not a name line
+    return HEADER_NAME if bylines.read_name_line(text) and not patterns.is_credit(text) else 0
+
+
+HEADER_META, HEADER_NAME = 1, 2
 
 
 def _owned_meta(lines: list[Line], infos: list[LineInfo], k: int, candidates: set[int]) -> bool:
@@ -218,14 +237,11 @@ def _owned_meta(lines: list[Line], infos: list[LineInfo], k: int, candidates: se
 def _is_header_meta(lines: list[Line], k: int, after: list[int], body_start: int) -> bool:
     """True for a byline or dateline under a headline; a bare name counts when a dateline or the
     body follows it (headline, name, date), not when a menu item or another headline does."""
-    text = lines[k].text
-    if is_meta_line(text) or dates.is_reading_time(text) or dates.relative_age(text) or bylines.is_bare_byline_word(text) \
-            or bylines.is_desk_credit(text):
-        return True
-    if lines[k].words > META_MAX_WORDS:
-        return False  # "Hong Kong (CNN Business)A muddled view of ...": the body's first sentence, not a name line
+    kind = _header_line_kind(lines[k].text)
+    if kind != HEADER_NAME:
+        return kind == HEADER_META
     nxt = after[after.index(k) + 1] if after.index(k) + 1 < len(after) else k + 1
-    return bool(bylines.read_name_line(text)) and (nxt >= body_start or is_meta_line(lines[nxt].text)) and not patterns.is_credit(text)
+    return nxt >= body_start or is_meta_line(lines[nxt].text)
 
 
 def extract_dump(text: str) -> PageParts:

@@ -9,7 +9,6 @@ body, the comments or a related-articles list dates something else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from search.ingest import bylines, dates, patterns
@@ -24,14 +23,25 @@ LABELLED_DATE_REACH = 3  # lines from the top of the page
 WIDGET_DATE_REACH = 1  # ... and one with a weekday counts only right above it (a blog's date header)
 
 
-@dataclass(frozen=True)
 class Line:
-    text: str
-    gap: int  # blank lines before it; 0 means it continues the previous block
+    """One non-empty line of a page: its text, the blank lines before it, and its word count
+    (asked for again and again by the header search, so counted once)."""
 
-    @property
-    def words(self) -> int:
-        return len(self.text.split())
+    __slots__ = ("text", "gap", "words")
+
+    def __init__(self, text: str, gap: int):
+        self.text = text
+        self.gap = gap  # blank lines before it; 0 means it continues the previous block
+        self.words = len(text.split())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Line) and (self.text, self.gap) == (other.text, other.gap)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.gap))
+
+    def __repr__(self) -> str:
+        return f"Line({self.text!r}, {self.gap})"
 
 
 def find_byline(lines: list[Line], title_at: int | None, begin: int) -> tuple[Byline, int | None]:
