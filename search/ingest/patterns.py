@@ -16,10 +16,13 @@ from importlib import resources
 
 # Answers each group remembers, for lines up to MEMO_MAX_CHARS long. A crawl repeats its sites'
 # menus, widgets and footers on every page, and those lines are short; a page's own sentences are
-# long, asked about once or twice, and would only crowd them out. Clearing the memo when it is
+# long, asked about once or twice within the page, and would only crowd them out. Clearing the memo when it is
 # full keeps its memory bounded (a few MB for all groups) without the bookkeeping of an LRU.
 MEMO_LINES = 20_000
 MEMO_MAX_CHARS = 200
+# ... and longer lines only within a page or two (a comment is asked about by the comment-section
+# search and again by the comment splitter).
+RECENT_LONG_LINES = 512
 # Line lengths where the patterns a line is tried against change (see LinePatterns): narrow
 # where most lines are (menus, labels), wide where few patterns reach (paragraphs). Nine bands
 # instead of four read extraction-dev no faster (14 µs a line either way) and compile slower.
@@ -42,16 +45,16 @@ class LinePatterns:
         ]
         self._cues = re.compile("|".join(re.escape(c.lower()) for c in cues)) if cues else None
         self._memo: dict[str, bool] = {}
+        self._recent: dict[str, bool] = {}
 
     def matches(self, line: str) -> bool:
-        if len(line) > MEMO_MAX_CHARS:
-            return self._match(line)
-        found = self._memo.get(line)
+        memo, limit = (self._memo, MEMO_LINES) if len(line) <= MEMO_MAX_CHARS else (self._recent, RECENT_LONG_LINES)
+        found = memo.get(line)
         if found is None:
             found = self._match(line)
-            if len(self._memo) >= MEMO_LINES:
-                self._memo.clear()
-            self._memo[line] = found
+            if len(memo) >= limit:
+                memo.clear()
+            memo[line] = found
         return found
 
     def _match(self, line: str) -> bool:
@@ -132,8 +135,19 @@ def is_comment_start(line: str) -> bool:
     return _group("comment_start").matches(line)
 
 
+_COMMENT_CHROME: dict[str, bool] = {}  # both groups' answer at once: a comment section asks it of every line, twice
+
+
 def is_comment_chrome(line: str) -> bool:
-    return _group("comment_chrome").matches(line) or is_chrome(line)
+    if len(line) > MEMO_MAX_CHARS:
+        return _group("comment_chrome").matches(line) or is_chrome(line)
+    found = _COMMENT_CHROME.get(line)
+    if found is None:
+        found = _group("comment_chrome").matches(line) or is_chrome(line)
+        if len(_COMMENT_CHROME) >= MEMO_LINES:
+            _COMMENT_CHROME.clear()
+        _COMMENT_CHROME[line] = found
+    return found
 
 
 def is_credit(line: str) -> bool:
