@@ -135,12 +135,14 @@ def describe_lines(lines: list["Line"]) -> list[LineInfo]:
     ]
 
 
-@lru_cache(maxsize=LINE_CLASS_CACHE)
 def text_features(text: str) -> tuple[float, int, bool, bool, bool, bool, bool, bool, bool]:
     """Return what a line's text alone says about it: (words, numbers, prose, chrome, credit, stop,
     comments, dateline, byline). A crawl repeats each site's menus, widgets and footers on all its
-    pages, and the body search, the headline search and the comment splitter all ask about the
-    same lines: each distinct text is read once."""
+    pages: each distinct short text is read once (a paragraph is a page's own and is not kept)."""
+    return _short_text_features(text) if len(text) <= patterns.MEMO_MAX_CHARS else _text_features(text)
+
+
+def _text_features(text: str) -> tuple[float, int, bool, bool, bool, bool, bool, bool, bool]:
     w = word_count(text)
     short = w <= META_LINE_WORDS
     chrome, widget, credit, caption, stop, comments = patterns.line_classes(text, w <= max(WIDGET_MAX_WORDS, CAPTION_MAX_WORDS))
@@ -155,6 +157,9 @@ def text_features(text: str) -> tuple[float, int, bool, bool, bool, bool, bool, 
         short and not _EMBED_SIGNATURE.search(text) and dates.date_from_line(text) is not None,
         short and bool(bylines.read_byline(text)),
     )
+
+
+_short_text_features = lru_cache(maxsize=LINE_CLASS_CACHE)(_text_features)
 
 
 def _separated(text: str) -> bool:
