@@ -37,6 +37,30 @@ CASES = [
     ("headline ending in an initialism",
      "The Open Brief\n\nWorld\n\nWhat the new tariffs mean for the U.S.\n\nBy Anna Petrova\n\n" + PROSE,
      ("What the new tariffs mean for the U.S.", "Anna Petrova", None)),
+    ("headline above a long share panel",
+     "Menu\n\nWorld\n\nTalks to resume after a year of deadlock\n\n19 November 2019\n\n"
+     + "".join(f"{s}\n\nShare this with {s}\n\n" for s in ("Email", "Facebook", "Messenger", "Twitter", "Pinterest",
+                                                          "WhatsApp", "LinkedIn", "Reddit", "Telegram", "Tumblr", "Viber"))
+     + "Copy this link\n\nRead more about sharing.\n\nClose share panel\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock", "", "2019-11-19")),
+    ("byline caught by the chrome rules, teaser under the header",
+     "Advertisement\n\nDiplomats On The Road\n\nPublished 22 hours ago\n\nTalks to resume after a year of deadlock as both sides soften\n\n"
+     "By Anna Petrova | The Meridian Review\n\nFacebook\n\nTwitter\n\nPrint\n\nVideo\n\nMeridian Flash top headlines for Nov. 19\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock as both sides soften", "Anna Petrova", None)),
+    ("a desk credit is a byline: the caption under the dateline is no headline",
+     "Learn More\n\nTalks to resume after a year of deadlock as envoys return to Geneva\n\nMeridian wire services\n\n"
+     "Published 11:11 PM EST Nov 19, 2019\n\nChief negotiator Anna Petrova arrives in Geneva\n\nJohn Roe, Associated Press\n\n" + PROSE,
+     ("Talks to resume after a year of deadlock as envoys return to Geneva", "Meridian wire services", "2019-11-19")),
+    ("headline that quotes whole sentences",
+     "News > World\n\n‘We’re not leaving. We’re staying.’: envoys divided on the new talks in Geneva\n\n"
+     "UPDATED: Tue., Nov. 19, 2019\n\nBy Anna Petrova\n\n" + PROSE,
+     ("‘We’re not leaving. We’re staying.’: envoys divided on the new talks in Geneva", "Anna Petrova", "2019-11-19")),
+    ("headline that ends with a full stop, right above its dateline",
+     "Sign In\n\nEdit Profile\n\nWorld\n\nTalks resume after a year. Nobody expects much.\n\nPosted Nov 18, 2019, 8:19 PM\n\n" + PROSE,
+     ("Talks resume after a year. Nobody expects much.", "", "2019-11-18")),
+    ("event, then the title, with one separator",
+     "Home\n\nArchitecture\n\nDesign\n\nGeneva Talks 2019 | What the envoys brought home\n\nBy Anna Petrova - 2019-04-10\n\n" + PROSE,
+     ("Geneva Talks 2019 | What the envoys brought home", "Anna Petrova", "2019-04-10")),
     ("years in the text are not a date",
      "Talks to resume after a year of deadlock\n\nBy Anna Petrova\n\nIn 2019 the talks collapsed, and in March 2020 they were suspended for good by both sides, officials recalled on Tuesday.\n\n" + PROSE,
      ("Talks to resume after a year of deadlock", "Anna Petrova", None)),

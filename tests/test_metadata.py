@@ -98,6 +98,9 @@ def test_record_author_field(text, people, credit):
     ("Updated on: March 2, 2020 / 10:07 AM / Continental Signal", "Continental Signal"),
     ("By Helen Walsh, Baku, Azerbaijan", ""),  # places are no outlet
     ("By Jill Lawless, Associated Press", ""),  # an agency is a source, not the outlet
+    ("By Priya Rao, BANGALORE", ""),  # a shouted city is the dateline's place
+    ("By Priya Rao, WION", "WION"),  # a short one is an acronym
+    ("Published Wed, Nov 20 2019 12:45 AM EST", ""),  # the dateline's label
 ])
 def test_byline_affiliation(line, affiliation):
     assert bylines.read_affiliation(line, bylines.read_byline(line) or bylines.read_name_line(line)) == affiliation
@@ -274,6 +277,37 @@ SELF_NAMES = [
     # platforms the page prints are nobody's name
     (["facebook.com", "twitter.com", "Share"], "", ""),
     (["Home", "Contact"], "", ""),
+    # copyright notices as footers print them: "© Copyright 2019, X", run into a disclaimer, without a ©
+    (["Menu", "© Copyright 2019, The Spokesman Ledger | Community Guidelines | Terms of Service"],
+     "The Spokesman Ledger", "self_reference"),
+    (["We are a participant in an affiliate programme designed to provide a means for us to earn fees by "
+      "linking to a shop and its affiliated sites, and nothing we write is paid for by anyone at all. "
+      "©The Quiet Larder 2011-2019"], "The Quiet Larder", "self_reference"),
+    (["Orbit Ledger", "2019 Orbit Ledger, Inc. All Rights Reserved"], "Orbit Ledger", "self_reference"),
+    (["© 2014-2019 Нормы спорта и знаний"], "Нормы спорта и знаний", "self_reference"),
+    # a company named in the footer is the site only when the masthead says the same name
+    (["© 2019 Harbour Light Media Inc."], "", ""),
+    (["© 2019 The Printers (Kestrel) Private Ltd"], "", ""),
+    # trademark and reproduction notices name the site, wherever they stand in a footer line
+    (['Copyright ©2019 Eastern Newspapers Ltd. "Daily Lantern" is a registered trademark. All rights reserved.'],
+     "Daily Lantern", "self_reference"),
+    (["Harbour Sports is a registered trademark of Harbour Broadcasting Inc.", "harboursports.com"],
+     "Harbour Sports", "self_reference"),
+    (["Reproduction of articles in any form without express written permission of tidewatch.com is prohibited.",
+      "Reproduction of articles in any form without express written permission of tidewatch.com is prohibited."],
+     "tidewatch.com", "self_reference"),
+    # menus and mastheads are claims a phrase must confirm: "About Granite Wire" confirms the menu ...
+    (["Granite Wire China", "Granite Wire France", "Granite Wire Japan", "About Granite Wire",
+      "© 2019 Parent Interactive. All rights reserved."], "Granite Wire", "self_reference"),
+    (["The Lantern", "Kestrel", "Openfield", "Science writer at Kestrel and cat owner"], "Kestrel", "self_reference"),
+    # ... but not a line of the same menu ("NFL Shop"), and a masthead alone names nothing
+    (["NFL Scores", "NFL Odds", "NFL Shop", "Pick Six Newsletter"], "", ""),
+    (["Light Beam", "Menu", "World"], "", ""),
+    # a printed domain and the name that spells it are one outlet
+    (["data.lantern.com", "© Copyright 2019, The Lantern-Review", "Materials from a campaign (other.com)"],
+     "The Lantern-Review", "self_reference"),
+    # "Search X" boxes name sections as often as sites
+    (["Search Classifieds", "Search Classifieds", "Home"], "", ""),
 ]
 
 

@@ -52,3 +52,16 @@ def test_normalise_whitespace_and_invisible_characters():
 def test_normalise_composes_unicode():
     decomposed = "Erdog\u0306an"  # g + combining breve
     assert normalise_text(decomposed) == "Erdoğan"
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("plain words, one space each", "plain words, one space each"),
+    ("two  spaces   and\tthree", "two spaces and three"),
+    ("Erdoğan’s  visit", "Erdoğan’s visit"),  # not ASCII, a run of plain spaces
+    ("Baku\u00a0— \u3000Ankara\u2009now", "Baku — Ankara now"),  # no-break, ideographic and thin spaces
+    ("  leading and trailing \u00a0\n\u2003indented", "leading and trailing\nindented"),
+    ("a\n\n\n\nb\n\n\nc", "a\n\n\nb\n\n\nc"),  # runs of blank lines kept up to two
+    ("x\u200b\u202ey\x07z\u0085w", "xyzw"),  # invisible, bidi and control characters
+])
+def test_whitespace_is_made_regular(raw, clean):
+    assert normalise_text(raw) == clean

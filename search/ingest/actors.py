@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+_CURLY_APOSTROPHES = ("’", "‘", "ʼ", "`")  # all read as "'"
 # An ambiguous place name counts in a text that is plainly about international politics: one that
 # names at least this many other states or organisations unambiguously (one is enough: a text
 # that names Russia and "Turkey" is not about poultry).
@@ -42,7 +42,10 @@ class _Surface:
 
 
 def tokens_of(text: str) -> list[str]:
-    return _TOKEN.findall(text.translate(_APOSTROPHES))
+    for curly in _CURLY_APOSTROPHES:
+        if curly in text:  # str.translate reads every character in Python; most texts have none of these
+            text = text.replace(curly, "'")
+    return _TOKEN.findall(text)
 
 
 class Gazetteer:
@@ -100,23 +103,21 @@ class Gazetteer:
         sure: Counter = Counter()
         unsure: list[tuple[Actor, int]] = []
         lengths_for = self._lengths_by_first
-        i = 0
-        while i < len(toks):
-            lengths = lengths_for.get(toks[i])
-            if lengths is None:  # most words start no name: one dict lookup and on
-                i += 1
+        # Most words start no name: only the positions of those that may are looked at.
+        starts = [i for i, tok in enumerate(toks) if tok in lengths_for]
+        after = 0  # the first token after the last mention found (mentions do not overlap)
+        for i in starts:
+            if i < after:
                 continue
-            for length in lengths:
+            for length in lengths_for[toks[i]]:
                 surface = self._surfaces.get(tuple(toks[i : i + length]))
                 if surface is not None:
                     if surface.ambiguous:
                         unsure.append((surface, i))
                     else:
                         sure[surface.actor.name] += 1
-                    i += length
+                    after = i + length
                     break
-            else:
-                i += 1
         counts = Counter(sure)
         contradicted: dict[str, bool] = {}
         for surface, at in unsure:

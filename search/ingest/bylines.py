@@ -30,6 +30,9 @@ MAX_BYLINE_CHARS = 300
 # What may come before "by" on a byline line: a date or time ("11/19/2019 by", "5:45 AM PST
 # 11/19/2019 by"), at most this many words long, or one kicker word ("Analysis by").
 MAX_LEAD_WORDS = 8
+# A one-word outlet beside a byline in capitals is an acronym ("CNN", "WION"); a longer shouted word
+# is the dateline's city ("BANGALORE").
+ACRONYM_MAX_CHARS = 6
 _ORGANISATION = re.compile(r"(?:[A-Z][\w'’&.-]*\s+){1,4}[A-Z][\w'’.-]*(?=\s*(?:$|[,.;|/(-]))")
 _ARTICLES = {"the", "a", "an"}
 # "... the meeting. Writes Drago Bosnic", "... by the ministry. By Jane Roe, Baku, Azerbaijan."
@@ -80,7 +83,7 @@ def read_author_field(text: str) -> Byline:
     return Byline(people=tuple(dict.fromkeys(people))) if people else Byline(credit=credit)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def read_byline(line: str) -> Byline:
     """Return who a byline line credits ("By X", "Written by X for ...", "11/19/2019 by X",
     "Author: X / Source: Y", "... Writes X"), or an empty Byline for any other line."""
@@ -142,7 +145,7 @@ def is_bare_byline_word(line: str) -> bool:
     return folded in word_lists().prefixes and folded not in word_lists().need_colon or folded in ("author", "authors", "autor", "автор")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def read_name_line(line: str) -> Byline:
     """Return the person (or agency) a line without a byline word opens with, when the rest of the
     line is what follows a name in a byline: nothing, a date, a handle, a role or the outlet
@@ -151,7 +154,8 @@ def read_name_line(line: str) -> Byline:
     if not line or len(line) > 160 or line.endswith(("?", "!")):
         return Byline()
     words = TOKEN.findall(line)
-    for k in range(min(len(words), 5), 0, -1):
+    opening = fold(" ".join(words[:5])).split()[:1]
+    for k in range(min(len(words), 5), 0, -1) if opening and opening[0] in _agency_first_words() else ():
         head = " ".join(words[:k])
         if is_agency(head) and (k == len(words) or not name_word(words[k]) or dates.MONTHS.get(words[k].casefold().rstrip("."))):
             return Byline(credit=word_lists().agencies[fold(head)])
@@ -174,6 +178,12 @@ def read_name_line(line: str) -> Byline:
                      or outlets.is_known_outlet(tail)):
         return Byline()
     return Byline(people=people)
+
+
+@lru_cache(maxsize=1)
+def _agency_first_words() -> frozenset[str]:
+    """The first word of every agency's name, folded: a line that opens with none names no agency."""
+    return frozenset(name.split()[0] for name in word_lists().agencies if name)
 
 
 def _consumed_length(line: str, people: tuple[str, ...]) -> int:
@@ -223,21 +233,25 @@ def read_affiliation(line: str, byline: Byline) -> str:
         name = " ".join(tokens)
         if not name or any(is_agency(t) for t in tokens) or is_agency(name) or name.casefold() in word_lists().widget:
             continue
+        if dates.has_date_cue(name):
+            continue  # "Published Wed, Nov 20 2019": the dateline's label, not an outlet
         if DOMAIN.match(name) or outlets.is_known_outlet(name):
             return name
         if not 1 <= len(tokens) <= 4 or not all(t[:1].isupper() or t in ("&", "of", "the") for t in tokens):
             continue
-        if len(tokens) == 1 and not (desk or name.isupper() or BRAND.search(name) or re.search(r"[a-z][A-Z]", name)):
-            continue  # "Azerbaijan", "Washington": a place; "CNN", "SlashGear", "Meridian Staff" name outlets
+        if len(tokens) == 1 and not (desk or name.isupper() and len(name) <= ACRONYM_MAX_CHARS or BRAND.search(name)
+                                     or re.search(r"[a-z][A-Z]", name)):
+            continue  # "Azerbaijan", "BANGALORE": a place; "CNN", "SlashGear", "Meridian Staff" name outlets
         return name
     return ""
 
 
-_DESK_CREDIT = re.compile(r"^(?:[\w.&'’-]+\s+){0,4}(?:wire services?|news services?|staff(?: reports?| writers?)?|newsroom|news desk|desk)$", re.IGNORECASE)
+_DESK_CREDIT = re.compile(r"^(?!(?:our|meet|about|contact|all|join)\b)(?:[\w.&'’-]+\s+){0,4}(?:wire services?|news services?|staff(?: reports?| writers?)?|newsroom|news desk|desk)$", re.IGNORECASE)
 
 
 def is_desk_credit(line: str) -> bool:
-    """True for a byline that credits a desk, not a person ("Detroit News wire services", "Staff Reports")."""
+    """True for a byline that credits a desk, not a person ("Detroit News wire services", "Staff Reports");
+    "Our Staff" and "Meet the Team" are menu items."""
     return _DESK_CREDIT.match(line.strip()) is not None
 
 

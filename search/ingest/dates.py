@@ -71,7 +71,7 @@ _DAY_FORMS = (
     re.compile(r"(?P<year>(?:19|20)\d\d)\s*[年년]\s*(?P<mnum>[01]?\d)\s*[月월]\s*(?P<day>[0-3]?\d)\s*[日일]?"),
 )
 # "03/08/2023", and "16 | 02 | 2024" as some pages print it.
-_DIGIT = re.compile(r"\d")
+_YEARISH = re.compile(r"(?:19|20)\d\d|\d/\d")  # what every dateline form needs
 _GLUED_MONTH = re.compile(r"(?<=[a-z·•|])(?=(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)")
 _SLASH_DATE = re.compile(rf"(?<![\d/.-])(?P<first>[0-3]?\d)(?:/|\s\|\s)(?P<second>[0-3]?\d)(?:/|\s\|\s){_YEAR}(?![\d/])")
 # "11/19/19 06:56 AM": a two-digit year, read only when a time follows it.
@@ -161,8 +161,8 @@ def parse_date(text: str, day_first: bool | None = None) -> str | None:
     Slashed dates are read month first or day first by `day_first`; when it is None, only a date
     that can be read one way (13/05/2020, 05/13/2020) counts: 05/06/2020 is left undecided.
     """
-    if not _DIGIT.search(text):
-        return None  # every form needs a digit: most lines go no further
+    if not _YEARISH.search(text):
+        return None  # every form needs a year or a slashed date: most lines go no further
     found = []
     for form in _DAY_FORMS:
         for match in form.finditer(text):
@@ -201,16 +201,16 @@ def is_reading_time(line: str) -> bool:
     return _READING_TIME.search(line) is not None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def read_dateline(line: str, day_first: bool | None = None) -> Dateline | None:
     """Return the date a dateline states ("Wednesday, May 25, 2022", "Published on 13 Oct 2024").
 
     Sentences are ignored: a date mentioned in running text is not a publication date. A line that
     gives both ("Updated Nov 19, 2019; Posted Nov 18, 2019") yields the published one.
     """
+    if not _YEARISH.search(line) or _WIDGET.search(line):
+        return None  # every form needs a year or a slashed date: most lines go no further
     words = line.split()
-    if not words or not _DIGIT.search(line) or _WIDGET.search(line):
-        return None
     line = _GLUED_MONTH.sub(" ", line)  # "4 min readMar 2, 2020"
     if len(words) > DATELINE_MAX_WORDS and not _CUE.match(line):
         stamp = _OPENS_WITH_STAMP.match(line)
@@ -252,6 +252,11 @@ _MONTH_DAY = re.compile(rf"^{_MONTH}\s+[0-3]?\d\b", re.IGNORECASE)
 def starts_with_month(text: str) -> bool:
     """True for text that opens with a month and a day ("Nov 23 | ..."): a date without its year."""
     return _MONTH_DAY.match(text.strip()) is not None
+
+
+def has_date_cue(text: str) -> bool:
+    """True for text with a dateline's label in it ("Published", "Updated", "publiziert am")."""
+    return _PUBLISHED.search(text) is not None or _UPDATED.search(text) is not None
 
 
 def has_weekday(line: str) -> bool:

@@ -10,29 +10,36 @@ from __future__ import annotations
 
 import re
 
-from collections import Counter
 from functools import lru_cache
 
 from search.ingest import bylines, dates, metadata, outlets, patterns
 from search.ingest.comments import find_section_end, has_comments, says_author, split_comments
 from search.ingest.dump_features import (
-    LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, score_lines,
+    META_MAX_WORDS, LineInfo, best_run, bio_lines, describe_lines, is_chrome_line, is_meta_line, is_paired_line, score_lines,
 )
 from search.ingest.header import DATELINE_REACH, Line, find_affiliation, find_byline, find_date
 from search.ingest.parts import PageParts
 
-# Per-line checks are asked about the same line several times (body search, headline, byline):
-# they remember this many answers.
-LINE_CACHE_SIZE = 4096
+# Per-line checks are asked about the same line several times (body search, headline, byline),
+# and a crawl repeats each site's menus and footers on all its pages: they remember this many
+# answers (a few MB).
+LINE_CACHE_SIZE = 16_384
 # The headline search: how far above the body it looks, and what each cue is worth (see find_title).
 # Calibrated on extraction-dev dumps (91) against the hand-checked headline, and on the crawl-dev
 # excerpts (55 with a headline, 45 without): a random search over these weights, then each one
 # moved alone around the chosen point; every value sits in a range where the count is flat
-# (75/91 and 51/55 with 4 false headlines; the first version found 32/91).
+# (75/91 and 51/55 with 4 false headlines; the first version found 32/91). The second round
+# (reach past share bars, full headers, quotations, headlines with a full stop or one " | ")
+# added its cues one at a time, each kept only where it raised the count without a new false
+# headline: 86/91 and 52/55.
 TITLE_REACH = 25
+TITLE_MAX_REACH = 4 * TITLE_REACH  # ... lines, share bars and photo credits included
 TITLE_WORDS_SCORE = 6.0  # FULL_TITLE_WORDS to LONG_TITLE_WORDS words: a headline, not a label
 LONG_TITLE_WORDS = 20  # longer title-like lines are mostly captions and standfirsts
 TITLE_BEFORE_BYLINE_SCORE = 10.0  # the next line is a byline or dateline (half if one of the next 3)
+# ... and more when both follow: a teaser list (further from the body, see TITLE_DISTANCE_CAP)
+# has neither.
+TITLE_FULL_HEADER_SCORE = 3.0
 DEK_MIN_WORDS = 8  # a standfirst is a phrase of this many words or more
 TITLE_DEK_COST = 4.0  # a title-like line right under another one is its standfirst (headline, dek, byline)
 TITLE_REPEATED_SCORE = 3.0  # the page prints it twice
@@ -44,7 +51,10 @@ _ENDS_WITH_INITIALISM = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}$")
 # "... in Madrid, Spain, Tuesday. (Manu Fernandez/AP)": a photo caption ends in its credit.
 _CAPTION_CREDIT = re.compile(r"[(\[](?:[\w.-]+\.(?:com|org|net|co\.uk)|[^()\[\]]{2,60}/[^()\[\]]{2,40}|[^()\[\]]*\b(?:photo|image|file|getty|reuters|afp|ap|epa|credit)\b[^()\[\]]*)[)\]]\s*$", re.IGNORECASE)
 _SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?][”\"’]?\s+[A-Z“\"‘]")
+# A quotation may hold whole sentences ("‘Meth. We’re on it.’: Spokane agencies divided ...").
+_QUOTED = re.compile(r"‘[^’]*(?:’\w[^’]*)*’(?!\w)|“[^”]*”|\"[^\"]*\"")  # "We’re" inside is an apostrophe
 SENTENCES_MAX_WORDS = 12  # a longer line with a sentence break inside is a standfirst, not a headline
+TITLE_FULL_STOP_COST = 4.0  # a line that ends like a sentence is a standfirst or a caption more often
 _NUMBER = re.compile(r"[+(]?\d[\d().,:/-]*")
 TITLE_MAX_NUMBERS = 3
 _BREADCRUMB = re.compile(r"\s[>»]\s|\s[>»]$")
@@ -64,6 +74,10 @@ TITLE_IN_BREADCRUMB_SCORE = 6.0
 _LABELLED_DATE = re.compile(r"^\s*(?P<label>(?:date|published|posted)\s*:?\s+(?:19|20)\d\d-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d)?Z?)?)\s+(?=\S)", re.IGNORECASE)
 _SOURCE_CUE = re.compile(r"source|quelle|fuente|fonte|источник|kaynak|sumber|via|originally", re.IGNORECASE)
 _PIECES = re.compile(r"\s+[/|]\s+")
+# A "Source: X" piece is at most this long (the longest cue, "originally published by", and a
+# name of up to 60 characters; see bylines.read_source_line).
+SOURCE_PIECE_MAX_CHARS = 120
+_COPYRIGHT_NOTICE = re.compile(r"(?:©|\(c\)|copyright).{0,20}\b(?:19|20)\d\d\b", re.IGNORECASE)
 FULL_TITLE_WORDS = 4  # fewer words is more often a section label ("World", "Asia Defense")
 
 
@@ -95,7 +109,7 @@ def looks_like_title(text: str) -> bool:
         return False  # a table row, a phone number, a score line; "About Jane Roe" heads a bio box
     if _BREADCRUMB.search(text) or _COUNT_SUFFIX.search(text) or outlets.is_known_outlet(text) or bylines.is_desk_credit(text):
         return False  # "News > Nation", "Headline (122)" (a teaser with its comment count), the masthead, "X wire services"
-    if len(words) > SENTENCES_MAX_WORDS and _SENTENCE_INSIDE.search(text):
+    if len(words) > SENTENCES_MAX_WORDS and (_SENTENCE_INSIDE.search(_QUOTED.sub("Q", text)) or bare.endswith("!")):
         return False  # "The authorities’ repression has fuelled the crisis. It is up to them ...": a standfirst
     return not (
         patterns.is_chrome(text) or metadata.tags_from_line(text) or dates.date_from_line(text)
@@ -114,43 +128,67 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
     and sits near the body: each candidate is scored on those cues and the best one wins (the
     nearest on a tie).
     """
-    counts = Counter(line.text for line in lines)
-    # The body starts at its first prose line; a headline that ends in "?" reads as prose too.
+    # The body starts at its first prose line; a headline that ends in "?" reads as prose too, and
+    # the body search may have taken in the header (headline, byline, dateline) above it.
     first_prose = next((i for i in range(body_start, len(lines)) if infos[i].prose
                         and not looks_like_title(lines[i].text)), body_start)
-    candidates = {i for i in range(max(0, first_prose - TITLE_REACH), first_prose)
-                  if bylines.read_series_line(lines[i].text)} | {i for i in range(max(0, first_prose - TITLE_REACH), first_prose)
-                  if looks_like_title(lines[i].text) and not (infos[i].credit or infos[i].chrome or is_meta_line(lines[i].text))
+    # The search reaches TITLE_REACH lines up, not counting share bars and photo credits.
+    reach_start, seen = first_prose, 0
+    while reach_start > 0 and seen < TITLE_REACH and first_prose - reach_start < TITLE_MAX_REACH:
+        reach_start -= 1
+        seen += not (infos[reach_start].chrome or infos[reach_start].credit)
+    # (What the line's features already rule out is asked first: the title test reads much more.)
+    candidates = {i for i in range(reach_start, first_prose)
+                  if bylines.read_series_line(lines[i].text)} | {i for i in range(reach_start, first_prose)
+                  if not (infos[i].credit or infos[i].dateline or infos[i].byline)
+                  and TITLE_MIN_WORDS <= lines[i].words <= TITLE_MAX_WORDS
+                  and not (infos[i].chrome and not is_paired_line(lines[i].text))
+                  and looks_like_title(lines[i].text) and not is_meta_line(lines[i].text)
                   and not (i > 0 and bylines.is_bare_byline_word(lines[i - 1].text))  # "By", then the name
-                  and not bylines.read_name_line(lines[i].text)}  # "Jane Roe": the byline, not the headline
+                  # "Jane Roe" is the byline, not the headline, unless a byline proper follows it
+                  # ("Royal Self-Indicting Arrogance" ... "by Jane Roe").
+                  and (any(infos[k].byline for k in range(i + 1, first_prose)) or not bylines.read_name_line(lines[i].text))}
+    # A headline may end in a full stop ("... They just might be."): only right above its dateline.
+    candidates |= {i for i in range(reach_start, first_prose - 1)
+                   if lines[i].text.endswith(".") and not lines[i].text.endswith("..") and is_meta_line(lines[i + 1].text)
+                   and not (infos[i].credit or infos[i].chrome) and looks_like_title(lines[i].text[:-1])}
+    stopped = {i for i in candidates if lines[i].text.endswith(".")}
     best, best_score = None, float("-inf")
     between = 0  # text lines (not chrome, not metadata) between the candidate and the body
-    for i in range(first_prose - 1, max(-1, first_prose - 1 - TITLE_REACH), -1):
+    for i in range(first_prose - 1, reach_start - 1, -1):
         text, words = lines[i].text, lines[i].words
         if i in candidates:
             score = TITLE_WORDS_SCORE if FULL_TITLE_WORDS <= words <= LONG_TITLE_WORDS else 0.0
             if words == FULL_TITLE_WORDS - 1:
                 score = TITLE_WORDS_SCORE / 2  # "The Impeachment Clock": short headlines exist
+            if i in stopped:
+                score -= TITLE_FULL_STOP_COST
             if text.isupper() and words <= SHOUTED_MAX_WORDS:
                 score -= TITLE_SHOUTED_COST
+            # The lines under it, past share bars and photo credits (a byline or dateline that
+            # the chrome rules also caught, "By Jane Roe | Outlet", still counts).
             after = [k for k in range(i + 1, min(len(lines), i + 8))
-                     if not (infos[k].chrome or infos[k].credit or lines[k].text.isdigit())][:3]
+                     if not ((infos[k].chrome or infos[k].credit) and not (infos[k].byline or infos[k].dateline)
+                             or lines[k].text.isdigit())][:3]
             meta = [_is_header_meta(lines, k, after, first_prose) for k in after]
             # Headline, standfirst, byline: the standfirst is a phrase or a sentence under the headline.
             dek = (bool(after) and words >= FULL_TITLE_WORDS and lines[after[0]].words >= DEK_MIN_WORDS
                    and not is_meta_line(lines[after[0]].text))
             if meta and meta[0] or dek and any(meta[1:]):
                 score += TITLE_BEFORE_BYLINE_SCORE
+                if words >= FULL_TITLE_WORDS and (meta[0] and meta[1:2] == [True] or dek and meta[1:3] == [True, True]):
+                    score += TITLE_FULL_HEADER_SCORE  # headline, byline, dateline: the article's header
             elif any(meta[1:]):
                 score += TITLE_BEFORE_BYLINE_SCORE / 2
             before = next((k for k in range(i - 1, max(-1, i - 4), -1) if not (infos[k].chrome or infos[k].credit)), None)
             if before is not None and lines[before].text != text and lines[before].text.endswith(text):
                 score += TITLE_IN_BREADCRUMB_SCORE
-            elif before in candidates and lines[before].words >= DEK_MIN_WORDS and words >= DEK_MIN_WORDS:
+            elif before in candidates and lines[before].words >= DEK_MIN_WORDS and words >= DEK_MIN_WORDS and lines[before].text != text:
                 score -= TITLE_DEK_COST
-            elif before is not None and words >= FULL_TITLE_WORDS and _is_meta_above(lines[before].text):
+            elif before is not None and words >= FULL_TITLE_WORDS and _is_meta_above(lines[before].text) \
+                    and not _owned_meta(lines, infos, before, candidates):
                 score += TITLE_BEFORE_BYLINE_SCORE / 2  # "By Jane Roe", then the headline
-            if counts[text] > 1 and words >= FULL_TITLE_WORDS:
+            if infos[i].repeated and words >= FULL_TITLE_WORDS:
                 score += TITLE_REPEATED_SCORE
             if between == 0:
                 score += TITLE_ABOVE_BODY_SCORE
@@ -164,19 +202,46 @@ def find_title(lines: list[Line], infos: list[LineInfo], body_start: int) -> int
     return best
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def _is_meta_above(text: str) -> bool:
     """True for what may stand right above a headline: a byline, a dateline, "2 years ago", "4 min read"."""
     return is_meta_line(text) or dates.is_reading_time(text) or dates.relative_age(text) is not None
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def _header_line_kind(text: str) -> int:
+    """Return HEADER_META for a byline, dateline, reading time, "By" alone or a desk credit,
+    HEADER_NAME for a bare name that is no photo credit ("Jane Roe"), else 0."""
+    if is_meta_line(text) or dates.is_reading_time(text) or dates.relative_age(text) or bylines.is_bare_byline_word(text) \
+            or bylines.is_desk_credit(text):
+        return HEADER_META  # ("today" is a relative date of no age, which does not count here)
+    if len(text.split()) > META_MAX_WORDS:
+        return 0  # "Hong Kong (CNN Business)A muddled view of ...": the body's first sentence, not a name line
+    return HEADER_NAME if bylines.read_name_line(text) and not patterns.is_credit(text) else 0
+
+
+HEADER_META, HEADER_NAME = 1, 2
+
+
+def _owned_meta(lines: list[Line], infos: list[LineInfo], k: int, candidates: set[int]) -> bool:
+    """True when the byline or dateline at k closes a headline above it (headline, byline,
+    dateline): what follows it is the standfirst, a caption or a teaser, not another headline."""
+    for j in range(k - 1, max(-1, k - 4), -1):
+        if j in candidates:
+            return lines[j].words >= FULL_TITLE_WORDS  # "Back to overview" above "By Jane Roe" owns nothing
+        if not (infos[j].chrome or infos[j].credit or _is_meta_above(lines[j].text) or bylines.is_desk_credit(lines[j].text)):
+            return False
+    return False
+
+
 def _is_header_meta(lines: list[Line], k: int, after: list[int], body_start: int) -> bool:
     """True for a byline or dateline under a headline; a bare name counts when a dateline or the
     body follows it (headline, name, date), not when a menu item or another headline does."""
-    text = lines[k].text
-    if is_meta_line(text) or dates.is_reading_time(text) or dates.relative_age(text) or bylines.is_bare_byline_word(text):
-        return True
+    kind = _header_line_kind(lines[k].text)
+    if kind != HEADER_NAME:
+        return kind == HEADER_META
     nxt = after[after.index(k) + 1] if after.index(k) + 1 < len(after) else k + 1
-    return bool(bylines.read_name_line(text)) and (nxt >= body_start or is_meta_line(lines[nxt].text)) and not patterns.is_credit(text)
+    return nxt >= body_start or is_meta_line(lines[nxt].text)
 
 
 def extract_dump(text: str) -> PageParts:
@@ -209,8 +274,10 @@ def extract_dump(text: str) -> PageParts:
         parts.origin["date"] = "dateline"
     head_from = 0 if title_at is None else max(0, title_at - 2)
     for line in lines[: max(begin, header_end + 1) + DATELINE_REACH]:
-        if not parts.tags and line.words <= 40 and not is_meta_line(line.text):
+        if line.words <= 40 and not is_meta_line(line.text):
             parts.tags = metadata.tags_from_line(line.text)
+            if parts.tags:
+                break
 
     # 3. The body proper: the best run after the header, now that the author's bio box is known;
     #    lines that are never article text (captions, credits, widgets, repeats) drop out of it.
@@ -222,23 +289,27 @@ def extract_dump(text: str) -> PageParts:
     # 4. Comments: from the first comment-section marker (or "<name> says:") after the body to the
     #    page footer, when the section shows comments rather than only a form or a link.
     comment_start = next(
-        (i for i in range(end, len(lines)) if patterns.is_comment_start(lines[i].text) or says_author(lines[i].text)), None
+        (i for i in range(end, len(lines)) if infos[i].comments or says_author(lines[i].text)), None
     )
     section_end = comment_start
     if comment_start is not None:
         section_end = find_section_end(lines, comment_start)
         section = lines[comment_start:section_end]
         parts.comments = split_comments(section) if has_comments(section) else []
+        if not parts.comments:
+            section_end = comment_start  # only a form: the footer after it is the page's own
     # The page's own chrome, where it names itself: not the body, not photo credits ("Photo:
     # Reuters") and not the readers' comments, which name other outlets all the time.
+    # A footer's "© 2014-2019 X" reads like a photo credit ("© Reuters") but names the site.
     parts.chrome = [
         line.text for i, line in enumerate(lines)
-        if not (begin <= i < end or (comment_start is not None and comment_start <= i < section_end) or infos[i].credit)
+        if not (begin <= i < end or (comment_start is not None and comment_start <= i < section_end)
+                or infos[i].credit and not (i >= end and _COPYRIGHT_NOTICE.search(line.text)))
     ]
     # A syndicated copy says where the text came from ("Source: Trend", "Author: X / Source: Y").
     for line in lines[head_from : comment_start]:
-        if not _SOURCE_CUE.search(line.text):
-            continue
+        if len(line.text) > SOURCE_PIECE_MAX_CHARS and not _PIECES.search(line.text) or not _SOURCE_CUE.search(line.text):
+            continue  # a paragraph is no "Source: X" line, and searching every one for the cue is slow
         source = next(filter(None, map(bylines.read_source_line, _PIECES.split(line.text))), "")
         if source:
             parts.source, parts.origin["source"] = source, "source_line"

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from search.ingest import bylines, dates, patterns
 
@@ -57,6 +56,9 @@ CAPTION_MAX_WORDS = 40
 # and share one block's penalty (2 also joins poll results and score lists: F1 drops 0.005).
 TABLE_MIN_NUMBERS = 3
 META_MAX_WORDS = 15  # a byline or dateline is at most this long
+META_LINE_WORDS = 12  # ... and one on a line of its own at most this long
+# Distinct line texts whose class is remembered (chrome repeats across a site's pages; see text_features).
+LINE_CLASS_CACHE = 16_384
 PROSE_WORDS = 15  # a line this long reads as prose whatever its punctuation
 
 # "— Name (@handle) November 18, 2019": the signature of an embedded post, which is article text.
@@ -68,6 +70,7 @@ _PERSON_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w.'’-]+(?: (?:[A-ZÀ-ÖØ-Þ][\w.
 _NOT_NAME_START = re.compile(r"(?:the|a|an|how|why|what|when|who|new|top|best|more|all|our|my|your)\b", re.IGNORECASE)
 _BIO_AFTER_NAME = re.compile(r"\s*(?:,|is\b|\(|–|—|-)")
 _NUMBER = re.compile(r"(?<![\w.,])\d[\d.,:]*(?![\w])")
+_DIGIT = re.compile(r"\d")
 # Cues of a byline or dateline in most languages: a numeric date, a time, "by/von/por Name", a handle.
 # "by" only opens a byline at the start or after one word ("By Jane Doe", "Analysis by Jane
 # Doe"); further in, it is a headline's passive ("Irish company hit by Iraqi report").
@@ -79,8 +82,10 @@ _META = re.compile(
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"”’»)\]]*$")
 
 
-@dataclass(frozen=True)
-class LineInfo:
+class LineInfo(NamedTuple):
+    """What one line of a dump shows (a tuple: a page makes one per line, and a frozen dataclass
+    costs ten times as much to build)."""
+
     words: float
     block_words: float  # words in the whole block (paragraph) this line belongs to
     prose: bool
@@ -96,6 +101,8 @@ class LineInfo:
 
 def word_count(text: str) -> float:
     """Return the number of words in `text`, counting runs of CJK characters by their length."""
+    if text.isascii():
+        return len(text.split())
     cjk = len(_CJK.findall(text))
     if not cjk:
         return len(text.split())
@@ -109,42 +116,62 @@ def is_prose_text(text: str, words: float) -> bool:
 
 def describe_lines(lines: list["Line"]) -> list[LineInfo]:
     """Return what each line shows (length, prose, chrome, repetition, ...), in page order."""
-    words = [word_count(line.text) for line in lines]
-    counts = Counter(line.text for line in lines)
+    texts = [line.text for line in lines]
+    features = [text_features(text) for text in texts]
+    counts = Counter(texts)
     # Blocks: a paragraph's <br> lines, or the rows of a table (the dump prints one per paragraph).
-    numbers = [len(_NUMBER.findall(line.text)) for line in lines]
     block_words: list[float] = []
     start = 0
     for i in range(1, len(lines) + 1):
-        same_row_shape = i < len(lines) and numbers[i] >= TABLE_MIN_NUMBERS and numbers[i] == numbers[i - 1]
+        same_row_shape = i < len(lines) and features[i][1] >= TABLE_MIN_NUMBERS and features[i][1] == features[i - 1][1]
         if i == len(lines) or (lines[i].gap > 0 and not same_row_shape):
-            block_words.extend([sum(words[start:i])] * (i - start))
+            block_words.extend([sum(f[0] for f in features[start:i])] * (i - start))
             start = i
-    infos = []
-    for i, (line, w, bw) in enumerate(zip(lines, words, block_words)):
-        text = line.text
-        infos.append(LineInfo(
-            words=w,
-            block_words=bw,
-            prose=is_prose_text(text, w),
-            chrome=_is_chrome_text(text, w),
-            credit=patterns.is_credit(text) or (w <= CAPTION_MAX_WORDS and patterns.is_caption(text)),
-            stop=patterns.is_end_of_body(text),
-            comments=patterns.is_comment_start(text),
-            repeated=counts[text] > 1,
-            twin=(i > 0 and lines[i - 1].text == text) or (i + 1 < len(lines) and lines[i + 1].text == text),
-            byline=w <= 12 and bool(bylines.read_byline(text)),
-            dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and dates.date_from_line(text) is not None,
-        ))
-    return infos
+    last = len(texts) - 1
+    return [
+        LineInfo(f[0], bw, *f[2:7], counts[text] > 1,
+                 (i > 0 and texts[i - 1] == text) or (i < last and texts[i + 1] == text), *f[7:])
+        for i, (text, f, bw) in enumerate(zip(texts, features, block_words))
+    ]
 
 
-def _is_chrome_text(text: str, words: float) -> bool:
-    """True for a boilerplate phrase, a widget line, or a link list printed with separators."""
-    if patterns.is_chrome(text) or (words <= WIDGET_MAX_WORDS and patterns.is_widget(text)):
-        return True
+def text_features(text: str) -> tuple[float, int, bool, bool, bool, bool, bool, bool, bool]:
+    """Return what a line's text alone says about it: (words, numbers, prose, chrome, credit, stop,
+    comments, dateline, byline). A crawl repeats each site's menus, widgets and footers on all its
+    pages: each distinct short text is read once (a paragraph is a page's own and is not kept)."""
+    return _short_text_features(text) if len(text) <= patterns.MEMO_MAX_CHARS else _text_features(text)
+
+
+def _text_features(text: str) -> tuple[float, int, bool, bool, bool, bool, bool, bool, bool]:
+    w = word_count(text)
+    short = w <= META_LINE_WORDS
+    chrome, widget, credit, caption, stop, comments = patterns.line_classes(text, w <= max(WIDGET_MAX_WORDS, CAPTION_MAX_WORDS))
+    return (
+        w,
+        len(_NUMBER.findall(text)) if _DIGIT.search(text) else 0,
+        is_prose_text(text, w),
+        chrome or (widget and w <= WIDGET_MAX_WORDS) or _separated(text),
+        credit or (caption and w <= CAPTION_MAX_WORDS),
+        stop,
+        comments,
+        short and not _EMBED_SIGNATURE.search(text) and dates.date_from_line(text) is not None,
+        short and bool(bylines.read_byline(text)),
+    )
+
+
+_short_text_features = lru_cache(maxsize=LINE_CLASS_CACHE)(_text_features)
+
+
+def _separated(text: str) -> bool:
+    """True for a link list printed with separators ("About | Contact | Jobs")."""
     separators = len(_SEPARATOR.findall(text))
     return separators >= 2 or (separators == 1 and not _SENTENCE_END.search(text))
+
+
+def is_paired_line(text: str) -> bool:
+    """True for a line of two pieces with one separator ("Milan Design Week | The installation"):
+    chrome in the body, but a headline may read that way (a series or event, then the title)."""
+    return len(_SEPARATOR.findall(text)) == 1 and not patterns.is_chrome(text) and not patterns.is_widget(text)
 
 
 def score_lines(infos: list[LineInfo]) -> list[float]:
@@ -193,7 +220,7 @@ def bio_lines(lines: list["Line"], author: str) -> set[int]:
     return found
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def is_meta_line(text: str) -> bool:
     """True for a byline or dateline: a short line with a date, a time, a handle or "by Name"."""
     if word_count(text) > META_MAX_WORDS:

@@ -9,10 +9,9 @@ body, the comments or a related-articles list dates something else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-from search.ingest import bylines, dates
+from search.ingest import bylines, dates, patterns
 from search.ingest.bylines import Byline
 
 BYLINE_REACH = 4  # a byline sits above the body or within its first lines
@@ -24,14 +23,25 @@ LABELLED_DATE_REACH = 3  # lines from the top of the page
 WIDGET_DATE_REACH = 1  # ... and one with a weekday counts only right above it (a blog's date header)
 
 
-@dataclass(frozen=True)
 class Line:
-    text: str
-    gap: int  # blank lines before it; 0 means it continues the previous block
+    """One non-empty line of a page: its text, the blank lines before it, and its word count
+    (asked for again and again by the header search, so counted once)."""
 
-    @property
-    def words(self) -> int:
-        return len(self.text.split())
+    __slots__ = ("text", "gap", "words")
+
+    def __init__(self, text: str, gap: int):
+        self.text = text
+        self.gap = gap  # blank lines before it; 0 means it continues the previous block
+        self.words = len(text.split())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Line) and (self.text, self.gap) == (other.text, other.gap)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.gap))
+
+    def __repr__(self) -> str:
+        return f"Line({self.text!r}, {self.gap})"
 
 
 def find_byline(lines: list[Line], title_at: int | None, begin: int) -> tuple[Byline, int | None]:
@@ -52,12 +62,14 @@ def find_byline(lines: list[Line], title_at: int | None, begin: int) -> tuple[By
         found = bylines.read_byline(text)
         if found:
             return found, i
+        if bylines.is_desk_credit(text):
+            return Byline(credit=text.strip()), i  # "Meridian wire services": a desk, not a person
     near = set(range(begin - NAME_LINE_REACH, begin + (title_at is None)))
     if title_at is not None:
         near |= set(range(title_at + 1, title_at + 1 + NAME_LINE_REACH))
     for i in sorted(k for k in near if 0 <= k < len(lines) and k != title_at and (title_at is None or k > title_at - 1)):
-        found = bylines.read_name_line(lines[i].text)
-        if found and (title_at is not None or i >= begin - 2):
+        found = bylines.read_name_line(lines[i].text) if not patterns.is_credit(lines[i].text) else None
+        if found and (title_at is not None or i >= begin - 2):  # not "John Roe, Associated Press" under a photo
             return found, i
     # "Working Paper | Jane ROE | Title of the paper" as the headline's line; "Full version: Jane
     # Roe, 'Title', Institute" as the only place that names the author.

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from search.ingest import bylines, dates, outlets, self_names
 from search.ingest.parts import PageParts
@@ -164,14 +165,17 @@ def _resolve_outlet(parts: PageParts, record: dict, url: str) -> tuple[str, str]
         return outlets.canonical_outlet(parts.outlet), parts.origin.get("outlet", "meta")
     if url and (spelled := outlets.outlet_spelled_for_url(parts.chrome, url)):
         return outlets.canonical_outlet(spelled), "masthead"
-    claims = tuple(c for c in (parts.affiliation, self_names.site_after_title(parts.title)) if c)
+    # The headline may end with the site's name, or the page prints its <title> ("Headline – Site").
+    echo = next((line for line in parts.chrome if parts.title and line != parts.title and line.startswith(parts.title)), "")
+    claims = tuple(dict.fromkeys(c for c in (parts.affiliation, self_names.site_after_title(parts.title),
+                                             self_names.site_after_title(echo)) if c))
     named, how = self_names.outlet_from_page(parts.chrome, url, claims)
     if named and url and how == "page_domain":
         return outlets.domain_of(url), how  # the page prints its own domain: the URL's, without a subdomain
     if named:
         return named, how
-    if not url and (known := outlets.outlet_named_in(parts.chrome)):
-        return known, "masthead"
+    if not url and (known := outlets.outlet_named_in(parts.chrome)) and not bylines.is_agency(known):
+        return known, "masthead"  # an agency's name alone on a line credits a story or a photo
     if url:
         return outlets.domain_of(url), "url_domain"
     return "", ""
@@ -186,6 +190,7 @@ def has_tag_prefix(line: str) -> bool:
     return _TAG_PREFIX.match(line) is not None
 
 
+@lru_cache(maxsize=16_384)
 def tags_from_line(line: str) -> tuple[str, ...]:
     """Return the tags of a tag line ("Tags: a, b" or "Azeri, Nagorno-Karabakh, NATO"), else ()."""
     prefixed = _TAG_PREFIX.match(line)

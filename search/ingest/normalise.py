@@ -22,6 +22,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Bidirectional embeddings, overrides and isolates: they can make a title or a URL read
 # backwards on screen ("Trojan Source"); right-to-left text renders correctly without them.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# The runs of _SPACES that are not already one plain space (replacing every single space with
+# itself would cost a replacement per word).
+_SPACE_RUNS = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+# All three are removed, in one pass.
+_DROPPED = re.compile(f"{_INVISIBLE.pattern}|{_BIDI_CONTROLS.pattern}|{_CONTROL.pattern}")
+_BLANK_RUN = re.compile(r"\n{4,}")
 _WESTERN = {"cp1252", "latin_1", "iso8859_15"}
 # More than this share of control bytes in the first KiB means a binary file, not text.
 _BINARY_CONTROL_SHARE = 0.10
@@ -91,11 +98,14 @@ def normalise_text(text: str) -> str:
     copied-page dumps (comments, for one).
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _BIDI_CONTROLS.sub("", text)
-    text = _CONTROL.sub("", text.replace("\t", " "))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines)
-    text = re.sub(r"\n{4,}", "\n\n\n", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _DROPPED.sub("", text.replace("\t", " "))
+    # Within lines ("\n" is no space here); a plain-ASCII text has only runs of " " to collapse,
+    # and most texts none at all (scanning for them costs more than the rest together).
+    if "  " in text or not text.isascii() and _ODD_SPACE.search(text):
+        text = _SPACE_RUNS.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    if "\n\n\n\n" in text:
+        text = _BLANK_RUN.sub("\n\n\n", text)
     return text.strip("\n")

@@ -38,13 +38,23 @@ LEAD = 1.0  # the winner needs this many votes more than the runner-up
 CHROME_MAX_WORDS = 12  # longer lines are sentences, where a name is mentioned, not claimed ...
 PHRASE_LINE_MAX_WORDS = 30  # ... except in the phrases that describe the site ("X is an independent ...")
 MENU_LINE_MAX_WORDS = 6
+MASTHEAD_REACH = 5  # the page's first chrome lines, where its masthead stands ...
+MASTHEAD_MAX_WORDS = 4  # ... as a short name alone on its line
 
-_NAME_TOKEN = r"(?:[A-Z0-9][\w'’.&-]*|[a-z]+[A-Z0-9][\w'’.&-]*)"
+# A name's words: capitalised, CamelCase or digits in Latin script; any word in scripts that have
+# no capitals or that a page rarely spells in Latin ("Нормы ГТО и знаний", "ノート100YEN.com").
+_NAME_TOKEN = r"(?:[A-Z0-9][\w'’.&-]*|[a-z]+[A-Z0-9][\w'’.&-]*|[^\x00-\u024f\W][\w'’.&-]*)"
 _NAME = rf"(?P<name>{_NAME_TOKEN}(?:\s+(?:of|the|and|for|on|de|du|la|di|&|{_NAME_TOKEN})){{0,5}}|{outlets.DOMAIN_PATTERN})"
 _TOKEN = re.compile(r"\S+")
 _NAME_TOKEN_RE = re.compile(_NAME_TOKEN)
+_TRAILING_JOINER = re.compile(r"(?:\s+(?:of|the|and|for|on|de|du|la|di|&))+$")
+_NAME_RE = re.compile(_NAME.replace("(?P<name>", "(?:"))
 _DOMAIN_RE = re.compile(outlets.DOMAIN_PATTERN)
-_COPYRIGHT_CUE = re.compile(r"©|\(c\)|copyright", re.IGNORECASE)
+_COPYRIGHT_CUE = re.compile(r"©|\(c\)|copyright|rights reserved|derechos reservados|droits réservés|rechte vorbehalten"
+                            r"|diritti riservati|права защищены", re.IGNORECASE)
+_INSIDE_CUE = re.compile(r"trade ?(?:marks?|names?)\b|permission|consent", re.IGNORECASE)
+COMPANY_FORM_REACH = 2  # "Private Ltd" after the name
+COPYRIGHT_REACH_WORDS = 20  # a copyright notice inside a long footer line: this many words from its "©"
 _PRINTED_DOMAIN = re.compile(rf"(?<![\w@/.-])(?:https?://)?({outlets.DOMAIN_PATTERN})(?![\w@-])")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
@@ -53,6 +63,7 @@ _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 class _Data:
     cue_words: frozenset[str]  # the words of every phrase: a line without one matches none
     strong: re.Pattern
+    inside: re.Pattern
     weak: re.Pattern
     copyright: re.Pattern
     corporate: frozenset[str]
@@ -70,6 +81,7 @@ def _data() -> _Data:
     return _Data(
         cue_words=_cue_words(strong + data["phrases"]["weak"]),
         strong=_named_alternation(strong),
+        inside=_named_alternation(data["phrases"]["inside"]),
         weak=_named_alternation(data["phrases"]["weak"]),
         copyright=_named_alternation(copyright_),
         corporate=frozenset(data["phrases"]["corporate_suffixes"]),
@@ -103,7 +115,22 @@ def _named_alternation(phrases: list[str]) -> re.Pattern:
 
 
 def _matched_name(match: re.Match) -> str:
-    return next(value for key, value in match.groupdict().items() if value)
+    """Return the name a phrase matched, without a joiner it ran on to ("Gizmodo and pug ...")."""
+    return _TRAILING_JOINER.sub("", next(value for key, value in match.groupdict().items() if value))
+
+
+def _name_end(match: re.Match) -> int:
+    return next(match.end(key) for key, value in match.groupdict().items() if value)
+
+
+_PARENTHESES = re.compile(r"\([^)]{0,40}\)")
+
+
+def _company_follows(rest: str, corporate: frozenset[str]) -> bool:
+    """True when a company form follows the name after a place in brackets ("The Printers
+    (Mysore) Private Ltd"): the holder is a company, perhaps the parent, not the site."""
+    words = _PARENTHESES.sub(" ", rest).replace(",", " ").split()[:COMPANY_FORM_REACH]
+    return any(w.casefold().strip(".") in corporate and w.casefold().strip(".") not in _RIGHTS for w in words)
 
 
 @lru_cache(maxsize=4096)
@@ -127,11 +154,12 @@ def _trim(name: str, corporate: frozenset[str]) -> tuple[str, bool]:
     words = name.replace(",", " ").split()
     for k, word in enumerate(words):
         folded = word.casefold().strip(".")
-        if k and (folded in corporate or folded.isdigit()):
+        if k and (folded in corporate or folded.isdigit() or _YEAR.match(folded)):
             return " ".join(words[:k]).strip(" ."), folded in corporate and folded not in _RIGHTS
     return " ".join(words).strip(" ."), False
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d\b")
 _RIGHTS = {"all", "todos", "tous", "alle", "tutti", "powered", "a", "an"}  # "All rights reserved", not a company
 
 
@@ -188,41 +216,56 @@ def _count_votes(lines: tuple[str, ...], claims: tuple[str, ...]) -> Votes:
     short = {line: n for line, n in counted.items() if len(line.split()) <= CHROME_MAX_WORDS}
     for line, times in counted.items():
         words = line.split()
-        if len(words) > PHRASE_LINE_MAX_WORDS:
-            continue
         lowered = line.lower()
-        if data.cue_words.intersection(_WORDS.findall(lowered)):
+        if len(words) <= PHRASE_LINE_MAX_WORDS and data.cue_words.intersection(_WORDS.findall(lowered)):
             phrase = data.strong.fullmatch(line)
             if phrase:
                 vote(_matched_name(phrase), PHRASE_VOTES, "self_reference", times)
-        if "©" in line or "copyright" in lowered or "(c)" in lowered:
-            copyright_line = data.copyright.search(line)
+        if _INSIDE_CUE.search(line):
+            for phrase in data.inside.finditer(line):
+                vote(_matched_name(phrase), PHRASE_VOTES, "self_reference", times)
+        cue = _COPYRIGHT_CUE.search(line)
+        if cue:
+            notice = line if len(words) <= PHRASE_LINE_MAX_WORDS else _notice(line, cue)
+            copyright_line = data.copyright.search(notice)
             if copyright_line:
                 holder, company = _trim(_matched_name(copyright_line), data.corporate)
+                company = company or _company_follows(notice[_name_end(copyright_line):], data.corporate)
                 vote(holder, COPYRIGHT_VOTES / 2 if company else COPYRIGHT_VOTES, "company" if company else "copyright", times)
         if len(words) <= CHROME_MAX_WORDS and "." in line:
             for domain in _PRINTED_DOMAIN.findall(lowered):
                 vote(domain.removeprefix("www."), DOMAIN_VOTES, "page_domain", times)
-    if not votes:
-        return Votes(votes, spellings, kinds)  # nothing claimed: menus and mastheads only confirm
-    # Menus and mastheads confirm a name the page claims elsewhere; alone they name sections too.
-    claimed = set(votes)
-    for line, times in short.items():
-        if data.cue_words.intersection(_WORDS.findall(line.lower())):
-            phrase = data.weak.fullmatch(line)
-            if phrase and group_key(_matched_name(phrase)) in claimed:
-                vote(_matched_name(phrase), WEAK_PHRASE_VOTES, "self_reference", times)
-    # Menus whose lines start with the site's name ("ZDNet China", "ZDNet France", "Al Jazeera World").
+    # Menus whose lines start with one name ("ZDNet China", "ZDNet France", "Al Jazeera World") and
+    # a name standing alone at the top of the page (the masthead) are claims too, but weak ones:
+    # they name sections as well, so they count only once a phrase confirms them.
     starts: Counter[str] = Counter()
     for line in short:
         tokens = line.split()
         if not 1 <= len(tokens) <= MENU_LINE_MAX_WORDS or tokens[0].casefold().strip(".") in data.generic:
             continue
         for n in range(1, min(3, len(tokens)) + 1):
-            if outlets.fold_name(" ".join(tokens[:n])).removeprefix("the") in claimed:
-                starts[" ".join(tokens[:n])] += 1
-    for name, count in starts.items():
-        if count >= MENU_MIN_LINES and _usable(name, data) and group_key(name) in claimed:
+            starts[" ".join(tokens[:n])] += 1
+    menus = {name: count for name, count in starts.items() if count >= MENU_MIN_LINES and _usable(name, data)}
+    top = [line.strip(" .:!|•·–—-") for line in lines[:MASTHEAD_REACH]]
+    mastheads = [line for line in top if 1 <= len(line.split()) <= MASTHEAD_MAX_WORDS and _NAME_RE.fullmatch(line)
+                 and line.split()[0].casefold() not in data.generic and _usable(line, data)]
+    claimed = set(votes)
+    layout = {group_key(name) for name in [*menus, *mastheads]} - claimed
+    if not claimed and not layout:
+        return Votes(votes, spellings, kinds)
+    for line, times in short.items():
+        if data.cue_words.intersection(_WORDS.findall(line.lower())):
+            phrase = data.weak.fullmatch(line)
+            if not phrase:
+                continue
+            name = _matched_name(phrase)
+            key = group_key(name)
+            # "About ZDNet" confirms the ZDNet menu; "NFL Shop" is one more line of the NFL menu.
+            if key in claimed or key in layout and not line.startswith(name):
+                vote(name, WEAK_PHRASE_VOTES, "self_reference", times)
+    # The menus of a name some phrase or footer voted for.
+    for name, count in menus.items():
+        if group_key(name) in votes:
             vote(name, min(MENU_VOTE_CAP, MENU_VOTES * count), "masthead")
     # The masthead: a whole line that is a name already voted for.
     for line, times in short.items():
@@ -231,7 +274,27 @@ def _count_votes(lines: tuple[str, ...], claims: tuple[str, ...]) -> Votes:
             if key in votes:
                 votes[key] += MASTHEAD_VOTES * times
                 spellings[key][line] += times
+                if kinds[key] == {"company"}:
+                    # "© 2019 Spacenews, Inc." under a "SpaceNews" masthead: the company is the site.
+                    votes[key] += COPYRIGHT_VOTES / 2
+                    kinds[key] = {"copyright"}
+    # A printed domain and a name that spells it are one outlet ("data.spokesman.com" and "© 2019
+    # The Spokesman-Review"): the domain's votes go to the name when only one name spells it.
+    for key in [k for k in votes if kinds[k] == {"page_domain"}]:
+        spelling = [k for k in votes if k != key and "page_domain" not in kinds[k] and outlets.spells_label(k, key)]
+        if len(spelling) == 1:
+            votes[spelling[0]] += votes.pop(key)
+            spellings[spelling[0]].update(spellings.pop(key))
+            kinds[spelling[0]] |= kinds.pop(key)
     return Votes(votes, spellings, kinds)
+
+
+def _notice(line: str, cue: re.Match) -> str:
+    """Return the copyright notice in a long footer line that runs it into a disclaimer ("... by
+    linking to affiliated sites. ©X 2011-2019"): the words from its "©", or up to "All rights reserved"."""
+    if "rights" in cue.group().lower() or "права" in cue.group().lower():
+        return " ".join(line[: cue.end()].split()[-COPYRIGHT_REACH_WORDS:])
+    return " ".join(line[cue.start():].split()[:COPYRIGHT_REACH_WORDS])
 
 
 def outlet_from_page(lines: list[str], url: str = "", claims: tuple[str, ...] = ()) -> tuple[str, str]:
@@ -255,7 +318,8 @@ def outlet_from_page(lines: list[str], url: str = "", claims: tuple[str, ...] = 
         return "", ""
     names = spellings[key]
     words = [s for s in names if not _DOMAIN_RE.fullmatch(s.lower()) and not (s.islower() and outlets.fold_name(s) == key)]
-    name = outlets.known_fold(key) or max(words or names, key=lambda s: (names[s], -len(s)))
+    domains = [s for s in names if _DOMAIN_RE.fullmatch(s.lower())]  # "nypost.com", not the bare "nypost"
+    name = outlets.known_fold(key) or max(words or domains or names, key=lambda s: (names[s], -len(s)))
     found = {"copyright": "self_reference", "company": "self_reference"}
     origin = next(k for k in ("self_reference", "byline", "page_domain", "masthead")
                   if k in {found.get(kind, kind) for kind in kinds[key]} or k == "masthead")
