@@ -135,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
                 if server.poll() is not None or time.time() > deadline:
                     sys.exit(f"error: the server did not start:\n{server.stderr.read().decode()[-2000:]}")
                 time.sleep(0.1)
-        processes = len(server_processes(server.pid)) - 1
         started_mb = total_memory(server.pid)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         urls = [search_url(base, spec) for spec in mix]
         timed_pass(urls, args.clients)  # warm-up: every worker reads what it needs
+        processes = len(server_processes(server.pid)) - 1  # counted once every worker has booted
         one, one_s = timed_pass(urls * args.rounds, 1)
         many, many_s = timed_pass(urls * args.rounds, args.clients)
     finally:
