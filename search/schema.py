@@ -69,6 +69,14 @@ class Analysed(tuple):
     __slots__ = ()
 
     @classmethod
+    def from_arrays(cls, terms: list[str], freqs, positions) -> "Analysed":
+        """From numpy arrays of uint32 (search.analysis StemmingTokenizer.postings_arrays)."""
+        packed_freqs, packed_positions = array("I"), array("I")
+        packed_freqs.frombytes(freqs.tobytes())
+        packed_positions.frombytes(positions.tobytes())
+        return cls((terms, packed_freqs, packed_positions))
+
+    @classmethod
     def from_table(cls, table: dict[str, list[int]]) -> "Analysed":
         positions = array("I")
         for found in table.values():
@@ -203,15 +211,24 @@ def article_to_document(article: Article) -> dict:
     }
 
 
-def analyse_ahead(document: dict, schema: Schema) -> dict:
+def analyse_ahead(document: dict, schema: Schema, words: dict | None = None) -> dict:
     """Return a document (from article_to_document) with its long text fields analysed: their
-    postings as Analysed values (arrays) and the texts themselves as the values to store."""
+    postings as Analysed values (arrays) and the texts themselves as the values to store. When
+    `words` is a dict, each analysed field's words (the tokenizer's, before they become terms)
+    are put in it by field name."""
     ahead = dict(document)
     for name in ANALYSED_AHEAD:
         field = schema[name]
         text = document[name]
         if isinstance(field.format, PositionsAhead) and text:
-            ahead[name] = Analysed.from_table(_positions_by_term(field, text))
+            arrays = getattr(field.analyzer, "postings_arrays", None)
+            if arrays is not None:
+                terms, freqs, positions, field_words = arrays(text)
+                ahead[name] = Analysed.from_arrays(terms, freqs, positions)
+                if words is not None:
+                    words[name] = field_words
+            else:
+                ahead[name] = Analysed.from_table(_positions_by_term(field, text))
             if field.stored:
                 ahead["_stored_" + name] = text
     return ahead

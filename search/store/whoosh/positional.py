@@ -88,8 +88,8 @@ class StoreBuilder:
         vocab = self._vocab[field]
         buffer = self._buffers[field]
         buffer.gids.extend([vocab.setdefault(term, len(vocab)) for term in value.terms])
-        buffer.freqs.extend(value.freqs)
-        buffer.positions.extend(value.positions)
+        buffer.freqs.frombytes(value.freqs.tobytes())  # C copies, whatever array type came
+        buffer.positions.frombytes(value.positions.tobytes())
         buffer.docs.append(docnum)
         buffer.counts.append(len(value.terms))
         self._buffered += len(value.positions)

@@ -76,9 +76,14 @@ class WhooshPreparer:
         self.schema = schema
 
     def __call__(self, article) -> PreparedArticle:
-        document = analyse_ahead(article_to_document(article), self.schema)
+        tokens: dict[str, list[str]] = {}
+        document = analyse_ahead(article_to_document(article), self.schema, tokens)
         text = article.title + "\n" + article.body
-        return PreparedArticle(article.id, article.path, article.kind, document, frozenset(words_of(text)),
+        # The vocabulary's words are letter runs, each inside one of the analyser's words: found
+        # in the distinct words alone, the text is not read a second time word by word.
+        distinct = set(tokens.get("title", ())) | set(tokens.get("body", ()))
+        vocabulary = words_of(" ".join(distinct)) if tokens or not text.strip() else words_of(text)
+        return PreparedArticle(article.id, article.path, article.kind, document, frozenset(vocabulary),
                                hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
 
 
