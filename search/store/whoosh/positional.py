@@ -377,11 +377,18 @@ class SegmentStore:
         alive = np.arange(len(candidates), dtype=np.int64)
         for (btext, offset), _ in ordered:
             which, where = self.positions(field, btext, candidates[alive])
+            # Ascending already: candidates in order, each one's positions in order.
             word_keys = (alive[which] << 32) | (where - offset + _BIAS)
-            keys = np.unique(word_keys) if keys is None else np.intersect1d(keys, word_keys)
+            if keys is not None:
+                at = np.searchsorted(keys, word_keys)
+                found = at < len(keys)
+                found[found] = keys[at[found]] == word_keys[found]
+                word_keys = word_keys[found]
+            keys = word_keys
             if not len(keys):
                 return held
-            alive = np.unique(keys >> 32)
+            docs = keys >> 32
+            alive = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
         held[alive] = True
         return held
 
