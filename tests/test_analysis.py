@@ -78,3 +78,20 @@ def test_postings_as_arrays_equal_the_table_of_positions(text):
         at += count
     assert table == analyzer.positions_by_term(text)
     assert at == len(positions) == len(words)
+
+
+def test_prepared_vocabulary_words_equal_those_of_the_text():
+    """The ingest workers find the vocabulary's words (for "did you mean") in the distinct words
+    of title and body; they are the words of the text itself."""
+    from search.config import Settings
+    from search.ingest import Skipped, read_articles
+    from search.store.whoosh.writer import WhooshPreparer
+    from search.vocabulary import words_of
+    from tests.conftest import FIXTURES, SEEDS
+
+    prepare = WhooshPreparer(build_schema())
+    articles = [a for folder in (SEEDS, FIXTURES / "corpus") for path in sorted(folder.glob("*.txt"))
+                for a in read_articles(path, Settings()) if not isinstance(a, Skipped)]
+    assert len(articles) >= 5
+    for article in articles:
+        assert prepare(article).words == words_of(article.title + "\n" + article.body), article.path

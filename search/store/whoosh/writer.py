@@ -82,9 +82,25 @@ class WhooshPreparer:
         # The vocabulary's words are letter runs, each inside one of the analyser's words: found
         # in the distinct words alone, the text is not read a second time word by word.
         distinct = set(tokens.get("title", ())) | set(tokens.get("body", ()))
-        vocabulary = words_of(" ".join(distinct)) if tokens or not text.strip() else words_of(text)
+        vocabulary = _vocabulary_words(distinct) if tokens or not text.strip() else words_of(text)
         return PreparedArticle(article.id, article.path, article.kind, document, frozenset(vocabulary),
                                hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
+
+
+_WORD_VOCABULARY: dict[str, frozenset[str]] = {}  # analyser's word → its vocabulary words
+_WORD_VOCABULARY_MAX = 500_000
+
+
+def _vocabulary_words(words) -> set[str]:
+    """words_of of the words, each looked up once per process (a dict lookup in C per word)."""
+    found = list(map(_WORD_VOCABULARY.get, words))
+    if None in found:
+        for i, (word, vocabulary) in enumerate(zip(words, found)):
+            if vocabulary is None:
+                vocabulary = found[i] = frozenset(words_of(word))
+                if len(_WORD_VOCABULARY) < _WORD_VOCABULARY_MAX:
+                    _WORD_VOCABULARY[word] = vocabulary
+    return set().union(*found)
 
 
 class WhooshWriter:
