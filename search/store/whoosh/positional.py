@@ -87,7 +87,11 @@ class StoreBuilder:
         self._last_doc = docnum
         vocab = self._vocab[field]
         buffer = self._buffers[field]
-        buffer.gids.extend([vocab.setdefault(term, len(vocab)) for term in value.terms])
+        terms = value.terms
+        gids = list(map(vocab.get, terms))  # in C; a term met for the first time numbered below
+        if None in gids:
+            gids = [vocab.setdefault(term, len(vocab)) if gid is None else gid for gid, term in zip(gids, terms)]
+        buffer.gids.extend(gids)
         buffer.freqs.frombytes(value.freqs.tobytes())  # C copies, whatever array type came
         buffer.positions.frombytes(value.positions.tobytes())
         buffer.docs.append(docnum)
