@@ -109,34 +109,68 @@ def is_prose_text(text: str, words: float) -> bool:
 
 def describe_lines(lines: list["Line"]) -> list[LineInfo]:
     """Return what each line shows (length, prose, chrome, repetition, ...), in page order."""
-    words = [word_count(line.text) for line in lines]
+    features = [_text_features(line.text) for line in lines]
     counts = Counter(line.text for line in lines)
     # Blocks: a paragraph's <br> lines, or the rows of a table (the dump prints one per paragraph).
-    numbers = [len(_NUMBER.findall(line.text)) for line in lines]
+    numbers = [f.numbers for f in features]
     block_words: list[float] = []
     start = 0
     for i in range(1, len(lines) + 1):
         same_row_shape = i < len(lines) and numbers[i] >= TABLE_MIN_NUMBERS and numbers[i] == numbers[i - 1]
         if i == len(lines) or (lines[i].gap > 0 and not same_row_shape):
-            block_words.extend([sum(words[start:i])] * (i - start))
+            block_words.extend([sum(f.words for f in features[start:i])] * (i - start))
             start = i
     infos = []
-    for i, (line, w, bw) in enumerate(zip(lines, words, block_words)):
+    for i, (line, f, bw) in enumerate(zip(lines, features, block_words)):
         text = line.text
         infos.append(LineInfo(
-            words=w,
+            words=f.words,
             block_words=bw,
-            prose=is_prose_text(text, w),
-            chrome=_is_chrome_text(text, w),
-            credit=patterns.is_credit(text) or (w <= CAPTION_MAX_WORDS and patterns.is_caption(text)),
-            stop=patterns.is_end_of_body(text),
-            comments=patterns.is_comment_start(text),
+            prose=f.prose,
+            chrome=f.chrome,
+            credit=f.credit,
+            stop=f.stop,
+            comments=f.comments,
             repeated=counts[text] > 1,
             twin=(i > 0 and lines[i - 1].text == text) or (i + 1 < len(lines) and lines[i + 1].text == text),
-            byline=w <= 12 and bool(bylines.read_byline(text)),
-            dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and dates.date_from_line(text) is not None,
+            byline=f.byline,
+            dateline=f.dateline,
         ))
     return infos
+
+
+@dataclass(frozen=True)
+class _TextFeatures:
+    """What a line's text alone says, whatever page it is on."""
+
+    words: float
+    numbers: int
+    prose: bool
+    chrome: bool
+    credit: bool
+    stop: bool
+    comments: bool
+    byline: bool
+    dateline: bool
+
+
+# A site prints the same menus, labels and footers on every page, so a crawl shows the same short
+# lines thousands of times: each is read once per process. (Paragraphs rarely repeat; they only
+# pass through the cache.)
+@lru_cache(maxsize=1 << 16)
+def _text_features(text: str) -> _TextFeatures:
+    w = word_count(text)
+    return _TextFeatures(
+        words=w,
+        numbers=len(_NUMBER.findall(text)),
+        prose=is_prose_text(text, w),
+        chrome=_is_chrome_text(text, w),
+        credit=patterns.is_credit(text) or (w <= CAPTION_MAX_WORDS and patterns.is_caption(text)),
+        stop=patterns.is_end_of_body(text),
+        comments=patterns.is_comment_start(text),
+        byline=w <= 12 and bool(bylines.read_byline(text)),
+        dateline=w <= 12 and not _EMBED_SIGNATURE.search(text) and dates.date_from_line(text) is not None,
+    )
 
 
 def _is_chrome_text(text: str, words: float) -> bool:

@@ -9,12 +9,28 @@ from importlib import resources
 
 
 class LinePatterns:
-    """A named group of whole-line patterns; `matches(line)` is case-insensitive."""
+    """A named group of line patterns; `matches(line)` is case-insensitive.
 
-    def __init__(self, patterns: list[str]):
-        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    `patterns` must match a whole line. `anywhere` lists conjunctions of patterns that are searched
+    for inside the line ("newsletter" anywhere; "cookies" and "consent" both somewhere): the same as
+    a whole-line `.*X.*` or `(?=.*X)(?=.*Y).*`, without trying every position of a long line.
+    """
 
-    def matches(self, line: str) -> bool:
+    def __init__(self, patterns: list[str], anywhere: list[list[str]] = ()):
+        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+        single = [group[0] for group in anywhere if len(group) == 1]
+        self._anywhere = re.compile("|".join(f"(?:{p})" for p in single), re.IGNORECASE) if single else None
+        self._anywhere_all = [[re.compile(p, re.IGNORECASE) for p in group] for group in anywhere if len(group) > 1]
+        # Sites repeat their menus, labels and footers on every page: each line is read once.
+        self.matches = lru_cache(maxsize=1 << 15)(self._matches)
+
+    def _matches(self, line: str) -> bool:
+        if self._anywhere is not None and self._anywhere.search(line) is not None:
+            return True
+        if any(all(r.search(line) is not None for r in group) for group in self._anywhere_all):
+            return True
+        if self._regex is None:
+            return False
         stripped = line.strip(" .:!|•·–—-")
         return self._regex.fullmatch(stripped) is not None or (stripped != line and self._regex.fullmatch(line) is not None)
 
@@ -23,7 +39,8 @@ class LinePatterns:
 def load_patterns() -> dict[str, LinePatterns]:
     """Return the pattern groups of boilerplate.toml by name (chrome, end_of_body, ...)."""
     text = resources.files("search.data").joinpath("boilerplate.toml").read_text(encoding="utf-8")
-    return {name: LinePatterns(group["patterns"]) for name, group in tomllib.loads(text).items()}
+    groups = tomllib.loads(text)
+    return {name: LinePatterns(group.get("patterns", []), group.get("anywhere", [])) for name, group in groups.items()}
 
 
 def is_chrome(line: str) -> bool:
