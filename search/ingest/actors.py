@@ -16,11 +16,12 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, count
 from importlib import resources
 from pathlib import Path
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+_CURLY_APOSTROPHES = ("’", "‘", "ʼ", "`")
 # An ambiguous place name counts in a text that is plainly about international politics: one that
 # names at least this many other states or organisations unambiguously (one is enough: a text
 # that names Russia and "Turkey" is not about poultry).
@@ -42,7 +43,10 @@ class _Surface:
 
 
 def tokens_of(text: str) -> list[str]:
-    return _TOKEN.findall(text.translate(_APOSTROPHES))
+    for curly in _CURLY_APOSTROPHES:  # str.replace skips a text without one at C speed; translate reads every character
+        if curly in text:
+            text = text.replace(curly, "'")
+    return _TOKEN.findall(text)
 
 
 class Gazetteer:
@@ -100,23 +104,21 @@ class Gazetteer:
         sure: Counter = Counter()
         unsure: list[tuple[Actor, int]] = []
         lengths_for = self._lengths_by_first
-        i = 0
-        while i < len(toks):
-            lengths = lengths_for.get(toks[i])
-            if lengths is None:  # most words start no name: one dict lookup and on
-                i += 1
+        # Most words start no name: the positions of those that do are picked out in C.
+        starts = compress(count(), map(lengths_for.__contains__, toks))
+        free_from = 0  # a name's own words start no other name
+        for i in starts:
+            if i < free_from:
                 continue
-            for length in lengths:
+            for length in lengths_for[toks[i]]:
                 surface = self._surfaces.get(tuple(toks[i : i + length]))
                 if surface is not None:
                     if surface.ambiguous:
                         unsure.append((surface, i))
                     else:
                         sure[surface.actor.name] += 1
-                    i += length
+                    free_from = i + length
                     break
-            else:
-                i += 1
         counts = Counter(sure)
         contradicted: dict[str, bool] = {}
         for surface, at in unsure:

@@ -95,7 +95,8 @@ def normalise_text(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _BIDI_CONTROLS.sub("", text)
     text = _CONTROL.sub("", text.replace("\t", " "))
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    text = _SPACES.sub(" ", text)  # no line break among its characters: one pass for every line
+    lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{4,}", "\n\n\n", text)
     return text.strip("\n")
