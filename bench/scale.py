@@ -3,17 +3,24 @@
 Usage (from the repo root):
 
     .venv/bin/python bench/scale.py --docs 10000 [--work /tmp/mosaic-bench] [--queries 210] [--seed 1] [--skip-build]
+        [--worker-counts 1,2] [--compare OTHER_RESULTS]
 
 Steps, each engine in its own child process so that time and memory are the engine's alone:
 
 1. Build the corpus with bench/corpus.py (cached in the work folder by size, seed and JSONL share).
-2. Mosaic: `mosaic index` end to end (it may spread ingestion over worker processes); then a
-   second pass, in one process, that only runs ingestion (read_articles) over the same files, to
-   split the build's CPU time into ingest and indexing.
-3. FTS5: load the same files with a minimal reader (bench/fts5.py), timed per step.
-4. Queries: a fresh process per engine times opening the index plus the first search, runs the
+2. Mosaic: `mosaic -v index` end to end (ingest in worker processes, one per core); the CPU
+   seconds of each stage come from the line it prints at the end (search.stages).
+3. FTS5 on raw text (bench/fts5.py build_raw): each .txt file's whole text and each JSONL
+   record's text field as it is, what a user would index first; build time only.
+4. FTS5 on Mosaic's extraction (bench/fts5.py build): title, author, outlet, date, body,
+   comments and actors from search.ingest, extraction timed apart; this is the index the query
+   comparison uses.
+5. With --worker-counts, Mosaic builds again with MOSAIC_INDEX_WORKERS at each count (articles/s).
+6. Queries: a fresh process per engine times opening the index plus the first search, runs the
    query mix (bench/querymix.py) once to warm up, then once more measured. Every search asks for
-   ten hits with snippets and facet counts for outlet, actor and date.
+   ten hits with snippets and facet counts for outlet, actor and date. Mosaic's total, first ten
+   ids and facet counts of each search are recorded; --compare checks them against another run's
+   results.json (bench/same_results.py: speed never changes an answer).
 
 It prints a table whose last lines are the Mosaic/FTS5 ratios, and writes every number, the
 per-query latencies included, to <work>/run-<docs>-s<seed>-j<share>/results.json.
@@ -26,6 +33,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import statistics
@@ -38,6 +46,7 @@ from pathlib import Path
 import corpus
 import fts5
 import querymix
+import same_results
 from workdir import ROOT, add_run_arguments, corpus_folder, run_folder
 
 CHILD = "_child"  # first argument of this script when it runs as a child process
@@ -103,36 +112,12 @@ def run_task(task: str, *args, log: Path) -> dict:
     return {**json.loads(report_file.read_text(encoding="utf-8")), "process": process}
 
 
-def task_mosaic_ingest(articles: str) -> dict:
-    """Run Mosaic's ingestion alone, in one process, over every input file: the CPU time of
-    ingest within a build (which spreads it over worker processes)."""
-    from search.config import Settings
-    from search.ingest import Skipped, iter_input_files, read_articles
-    from search.ingest.actors import Gazetteer
-
-    tagging = [0.0]
-    count_mentions = Gazetteer.count_mentions
-
-    def timed_count_mentions(self, text):
-        started = time.process_time()
-        try:
-            return count_mentions(self, text)
-        finally:
-            tagging[0] += time.process_time() - started
-
-    Gazetteer.count_mentions = timed_count_mentions  # attribute actor tagging without editing the engine
-    settings, articles_read, skipped = Settings(), 0, 0
-    started = time.process_time()
-    for path in iter_input_files([Path(articles)]):
-        for item in read_articles(path, settings):
-            skipped += isinstance(item, Skipped)
-            articles_read += not isinstance(item, Skipped)
-    return {"cpu_seconds": time.process_time() - started, "actor_cpu_seconds": tagging[0], "articles": articles_read,
-            "skipped": skipped}
-
-
 def task_fts5_build(articles: str, db: str) -> dict:
     return fts5.build(Path(articles), Path(db))
+
+
+def task_fts5_raw(articles: str, db: str) -> dict:
+    return fts5.build_raw(Path(articles), Path(db))
 
 
 def task_queries(engine: str, index: str, mix_file: str, spawned: str) -> dict:
@@ -150,17 +135,15 @@ def task_queries(engine: str, index: str, mix_file: str, spawned: str) -> dict:
         imported = time.perf_counter()
         searcher = engine_for(Settings(index_dir=Path(index)))
 
-        def search(spec: dict) -> int:
-            request = SearchRequest(q=spec["q"], outlets=tuple(spec["outlets"]), actors=tuple(spec["actors"]),
-                                    date_from=spec["date_from"], date_to=spec["date_to"], per_page=fts5.PAGE_SIZE)
-            return searcher.search(request).total
+        def search(spec: dict) -> dict:
+            return same_results.answer(searcher, spec, fts5.PAGE_SIZE)
         errors = (SearchError,)
     else:
         imported = time.perf_counter()
         searcher = fts5.Searcher(Path(index))
 
-        def search(spec: dict) -> int:
-            return searcher.search(spec["fts"])["total"]
+        def search(spec: dict) -> dict:
+            return {"total": searcher.search(spec["fts"])["total"]}
         errors = (sqlite3.Error,)
 
     mix = json.loads(Path(mix_file).read_text(encoding="utf-8"))
@@ -174,20 +157,23 @@ def task_queries(engine: str, index: str, mix_file: str, spawned: str) -> dict:
             search(spec)
         except errors as exc:
             failures[spec["q"]] = str(exc)
-    latencies, cpu_latencies, totals = [], [], []
+    latencies, cpu_latencies, totals, answers = [], [], [], []
     for spec in mix:
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            totals.append(search(spec))
+            answer = search(spec)
         except errors:
-            totals.append(None)
+            answer = {"total": None}
+        totals.append(answer["total"])
+        answers.append(answer)
         latencies.append((time.perf_counter() - t0) * 1000)
         cpu_latencies.append((time.process_time() - c0) * 1000)
     return {"import_ms": (imported - started) * 1000, "open_first_ms": first * 1000, "start_to_first_ms": start_to_first * 1000,
-            "latencies_ms": latencies, "cpu_latencies_ms": cpu_latencies, "totals": totals, "errors": failures}
+            "latencies_ms": latencies, "cpu_latencies_ms": cpu_latencies, "totals": totals, "answers": answers,
+            "errors": failures}
 
 
-TASKS = {"mosaic-ingest": task_mosaic_ingest, "fts5-build": task_fts5_build, "queries": task_queries}
+TASKS = {"fts5-build": task_fts5_build, "fts5-raw": task_fts5_raw, "queries": task_queries}
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -233,30 +219,57 @@ def prepare_corpus(work: Path, docs: int, seed: int, share: float) -> tuple[Path
     return folder, description
 
 
-def build_both(run: Path, articles: Path) -> dict:
-    """Build both indexes from scratch; return the build figures of each engine."""
-    index_dir, db = run / "mosaic-index", run / "fts5.sqlite"
+STAGE_LINE = re.compile(r"CPU seconds by stage: ingest \((\d+) workers?[^)]*\) (.*?); writer (.*?);")
+
+
+def stage_times(log: Path) -> dict:
+    """Return the CPU seconds per stage that `mosaic -v index` printed (search.stages)."""
+    for line in reversed(log.read_text(encoding="utf-8").splitlines()):
+        match = STAGE_LINE.search(line)
+        if match:
+            pairs = (item.rsplit(" ", 1) for part in match.groups()[1:] for item in part.split(", "))
+            return {"workers": int(match.group(1)), **{name: float(value) for name, value in pairs}}
+    return {}
+
+
+def mosaic_build(run: Path, articles: Path, name: str, settings: dict | None = None) -> dict:
+    index_dir = run / name
     shutil.rmtree(index_dir, ignore_errors=True)
-    print("Mosaic: mosaic index …", file=sys.stderr)
-    build = run_child([sys.executable, "-m", "search", "index", str(articles), "--index-dir", str(index_dir)],
-                      run / "mosaic-index.log")
-    summary = next((line for line in Path(build["log"]).read_text(encoding="utf-8").splitlines() if line.startswith("indexed ")), "")
-    print("Mosaic: ingestion alone …", file=sys.stderr)
-    ingest = run_task("mosaic-ingest", articles, log=run / "mosaic-ingest.log")
-    print("FTS5: load …", file=sys.stderr)
+    build = run_child([sys.executable, "-m", "search", "-v", "index", str(articles), "--index-dir", str(index_dir)],
+                      run / f"{name}.log", settings)
+    log = Path(build["log"])
+    summary = next((line for line in log.read_text(encoding="utf-8").splitlines() if line.startswith("indexed ")), "")
+    return {**{k: build[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb", "peak_tree_rss_mb")},
+            "summary": summary, "indexed": int(summary.split()[1].rstrip(",")) if summary else None,
+            "stages_cpu": stage_times(log), "index_bytes": mosaic_index_size(index_dir)}
+
+
+def build_both(run: Path, articles: Path, worker_counts: list[int]) -> dict:
+    """Build Mosaic's index and both FTS5 baselines from scratch; return the build figures."""
+    db, raw_db = run / "fts5.sqlite", run / "fts5-raw.sqlite"
+    print("Mosaic: mosaic -v index …", file=sys.stderr)
+    mosaic = mosaic_build(run, articles, "mosaic-index")
+    print("FTS5: raw file text …", file=sys.stderr)
+    raw = run_task("fts5-raw", articles, raw_db, log=run / "fts5-raw.log")
+    print("FTS5: Mosaic's extraction, then load …", file=sys.stderr)
     loaded = run_task("fts5-build", articles, db, log=run / "fts5-build.log")
+    sweep = {}
+    for count in worker_counts:
+        print(f"Mosaic: mosaic -v index with {count} ingest worker(s) …", file=sys.stderr)
+        sweep[str(count)] = mosaic_build(run, articles, f"mosaic-index-w{count}", {"MOSAIC_INDEX_WORKERS": str(count)})
+        shutil.rmtree(run / f"mosaic-index-w{count}", ignore_errors=True)
     return {
-        "mosaic": {**{k: build[k] for k in ("seconds", "cpu_seconds", "peak_rss_mb", "peak_tree_rss_mb")},
-                   "summary": summary, "indexed": int(summary.split()[1].rstrip(",")) if summary else None,
-                   "steps_cpu": {"read": ingest["cpu_seconds"] - ingest["actor_cpu_seconds"], "actors": ingest["actor_cpu_seconds"],
-                                 "index": build["cpu_seconds"] - ingest["cpu_seconds"]},
-                   "index_bytes": mosaic_index_size(index_dir)},
+        "mosaic": mosaic,
+        "fts5_raw": {**{k: raw["process"][k] for k in ("seconds", "cpu_seconds", "peak_rss_mb", "peak_tree_rss_mb")},
+                     "indexed": raw["docs"], "index_bytes": raw_db.stat().st_size},
         "fts5": {**{k: loaded["process"][k] for k in ("seconds", "cpu_seconds", "peak_rss_mb", "peak_tree_rss_mb")},
                  "indexed": loaded["docs"], "steps_cpu": loaded["steps_cpu"], "index_bytes": db.stat().st_size},
+        "workers": sweep,
     }
 
 
-def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, skip_build: bool) -> tuple[dict, Path]:
+def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, skip_build: bool,
+                  worker_counts: list[int] = ()) -> tuple[dict, Path]:
     """Run every step; return the results and the file they were written to."""
     load_before, engine_before = os.getloadavg()[0], engine_version()
     folder, description = prepare_corpus(work, docs, seed, share)
@@ -268,7 +281,7 @@ def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, 
             sys.exit(f"error: --skip-build needs an earlier run in {run}\nhint: run once without --skip-build")
         builds = json.loads(results_file.read_text(encoding="utf-8"))["build"]
     else:
-        builds = build_both(run, folder / "articles")
+        builds = build_both(run, folder / "articles", list(worker_counts))
 
     texts = [" ".join(paragraphs) for articles in corpus.load_source().articles.values() for _, paragraphs in articles]
     mix = querymix.make_mix(texts, querymix.load_manifest(folder / "manifest.jsonl"), queries, seed)
@@ -296,7 +309,8 @@ def run_benchmark(work: Path, docs: int, queries: int, seed: int, share: float, 
         },
         "per_query": [
             {"kind": spec["kind"], "q": spec["q"], **{f"{e}_{key}": searches[e][field][i] for e in searches
-                                                      for key, field in (("ms", "latencies_ms"), ("cpu_ms", "cpu_latencies_ms"), ("total", "totals"))}}
+                                                      for key, field in (("ms", "latencies_ms"), ("cpu_ms", "cpu_latencies_ms"), ("total", "totals"))},
+             "mosaic_top": searches["mosaic"]["answers"][i].get("top"), "mosaic_facets": searches["mosaic"]["answers"][i].get("facets")}
             for i, spec in enumerate(mix)
         ],
     }
@@ -315,22 +329,30 @@ def main(argv: list[str] | None = None) -> int:
     add_run_arguments(parser, "corpus size in articles")
     parser.add_argument("--queries", type=int, default=210, help="searches in the measured mix (default 210)")
     parser.add_argument("--skip-build", action="store_true", help="reuse the indexes (and build figures) of the last run")
+    parser.add_argument("--worker-counts", default="", help="also build with these numbers of ingest workers, e.g. 1,2")
+    parser.add_argument("--compare", type=Path, help="another run's results.json: check that every answer is the same")
     args = parser.parse_args(argv)
     if args.docs < 1 or args.queries < 1:
         parser.error("--docs and --queries must be positive")
-    results, results_file = run_benchmark(args.work, args.docs, args.queries, args.seed, args.jsonl_share, args.skip_build)
+    counts = [int(n) for n in args.worker_counts.split(",") if n.strip()]
+    results, results_file = run_benchmark(args.work, args.docs, args.queries, args.seed, args.jsonl_share, args.skip_build, counts)
     print(report(results, results_file))
+    if args.compare:
+        print(f"\nanswers compared with {args.compare}:")
+        return same_results.main(["compare", str(args.compare), str(results_file)])
     return 0
 
 
 # --- the report ------------------------------------------------------------------------------------
 
 def ratios(results: dict) -> dict:
-    """Mosaic/FTS5 for build time, p50, p95 and index size; in wall-clock time and in CPU time."""
-    m, f = results["build"]["mosaic"], results["build"]["fts5"]
+    """Mosaic/FTS5 for build time (against raw-text FTS5 and extracted-text FTS5), p50, p95 and
+    index size; in wall-clock time and in CPU time."""
+    m, f, r = results["build"]["mosaic"], results["build"]["fts5"], results["build"]["fts5_raw"]
     sm, sf = results["search"]["mosaic"], results["search"]["fts5"]
     return {
-        "build time": (m["seconds"] / f["seconds"], m["cpu_seconds"] / f["cpu_seconds"]),
+        "build vs FTS5 raw text": (m["seconds"] / r["seconds"], m["cpu_seconds"] / r["cpu_seconds"]),
+        "build vs FTS5 extracted": (m["seconds"] / f["seconds"], m["cpu_seconds"] / f["cpu_seconds"]),
         "query p50": (sm["p50_ms"] / sf["p50_ms"], sm["cpu_p50_ms"] / sf["cpu_p50_ms"]),
         "query p95": (sm["p95_ms"] / sf["p95_ms"], sm["cpu_p95_ms"] / sf["cpu_p95_ms"]),
         "index size": (m["index_bytes"] / f["index_bytes"], None),
@@ -338,21 +360,25 @@ def ratios(results: dict) -> dict:
 
 
 def report(results: dict, results_file: Path) -> str:
-    """Return the printed table: builds, searches, latency per query kind, then the ratios."""
-    c, m, f = results["corpus"], results["build"]["mosaic"], results["build"]["fts5"]
+    """Return the printed table: builds, stages, workers, searches, latency per query kind, ratios."""
+    c, m, f, r = results["corpus"], results["build"]["mosaic"], results["build"]["fts5"], results["build"]["fts5_raw"]
     sm, sf = results["search"]["mosaic"], results["search"]["fts5"]
     docs, machine = results["docs"], results["machine"]
+    stages = m.get("stages_cpu", {})
+    build_rows = [
+        ("build, end to end (s)", f"{m['seconds']:.1f}", f"{r['seconds']:.1f}", f"{f['seconds']:.1f}"),
+        ("  docs/s", f"{docs / m['seconds']:.0f}", f"{docs / r['seconds']:.0f}", f"{docs / f['seconds']:.0f}"),
+        ("  CPU time, all processes (s)", f"{m['cpu_seconds']:.1f}", f"{r['cpu_seconds']:.1f}", f"{f['cpu_seconds']:.1f}"),
+        ("    extraction, CPU (s)", "", "", f"{f['steps_cpu']['extract']:.1f}"),
+        ("    loading, CPU (s)", "", f"{r['cpu_seconds']:.1f}", f"{f['steps_cpu']['index']:.1f}"),
+        *((f"    {stage}, CPU (s)", f"{stages[stage]:.1f}", "", "") for stage in
+          ("read", "decode", "extract", "actors", "fingerprints", "analysis", "write", "commit", "clustering") if stage in stages),
+        ("build peak RSS, all processes (MB)", f"{m['peak_tree_rss_mb']:.0f}", f"{r['peak_tree_rss_mb']:.0f}", f"{f['peak_tree_rss_mb']:.0f}"),
+        ("  largest process (MB)", f"{m['peak_rss_mb']:.0f}", f"{r['peak_rss_mb']:.0f}", f"{f['peak_rss_mb']:.0f}"),
+        ("docs indexed", str(m["indexed"]), str(r["indexed"]), str(f["indexed"])),
+        ("index size (MB)", f"{m['index_bytes'] / 1e6:.1f}", f"{r['index_bytes'] / 1e6:.1f}", f"{f['index_bytes'] / 1e6:.1f}"),
+    ]
     rows = [
-        ("build, end to end (s)", f"{m['seconds']:.1f}", f"{f['seconds']:.1f}"),
-        ("  docs/s", f"{docs / m['seconds']:.0f}", f"{docs / f['seconds']:.0f}"),
-        ("  CPU time, all processes (s)", f"{m['cpu_seconds']:.1f}", f"{f['cpu_seconds']:.1f}"),
-        ("    read + extract, CPU (s)", f"{m['steps_cpu']['read']:.1f}", f"{f['steps_cpu']['read']:.1f}"),
-        ("    actor tagging, CPU (s)", f"{m['steps_cpu']['actors']:.1f}", f"{f['steps_cpu']['actors']:.1f}"),
-        ("    index + commit, CPU (s)", f"{m['steps_cpu']['index']:.1f}", f"{f['steps_cpu']['index']:.1f}"),
-        ("build peak RSS, all processes (MB)", f"{m['peak_tree_rss_mb']:.0f}", f"{f['peak_tree_rss_mb']:.0f}"),
-        ("  largest process (MB)", f"{m['peak_rss_mb']:.0f}", f"{f['peak_rss_mb']:.0f}"),
-        ("docs indexed", str(m["indexed"]), str(f["indexed"])),
-        ("index size (MB)", f"{m['index_bytes'] / 1e6:.1f}", f"{f['index_bytes'] / 1e6:.1f}"),
         ("new process to first result (ms)", f"{sm['start_to_first_ms']:.0f}", f"{sf['start_to_first_ms']:.0f}"),
         ("  imports (ms)", f"{sm['import_ms']:.0f}", f"{sf['import_ms']:.0f}"),
         ("  open + first query (ms)", f"{sm['open_first_ms']:.0f}", f"{sf['open_first_ms']:.1f}"),
@@ -374,8 +400,20 @@ def report(results: dict, results_file: Path) -> str:
         f"engine {engine['commit']}{changes}, {machine['cpus']} CPUs, "
         f"load average {machine['load_average'][0]:.1f} at start, {machine['load_average'][1]:.1f} at end",
         "",
-        f"{'':34}{'Mosaic':>12}{'SQLite FTS5':>14}",
-        *(f"{label:34}{a:>12}{b:>14}" for label, a, b in rows),
+        f"{'':36}{'Mosaic':>10}{'FTS5 raw':>10}{'FTS5 extr.':>12}",
+        *(f"{label:36}{a:>10}{b:>10}{x:>12}" for label, a, b, x in build_rows),
+    ]
+    if results["build"].get("workers"):
+        lines.append("")
+        for count, w in results["build"]["workers"].items():
+            ingest = sum(w["stages_cpu"].get(s, 0.0) for s in ("read", "decode", "extract", "actors", "fingerprints", "analysis"))
+            lines.append(f"Mosaic with {count} ingest worker(s): {docs / w['seconds']:.0f} articles/s end to end "
+                         f"({w['seconds']:.1f} s, {w['cpu_seconds']:.1f} CPU s, ingest {ingest:.1f} CPU s, "
+                         f"peak RSS {w['peak_tree_rss_mb']:.0f} MB)")
+    lines += [
+        "",
+        f"{'':36}{'Mosaic':>10}{'FTS5 extr.':>12}",
+        *(f"{label:36}{a:>10}{b:>12}" for label, a, b in rows),
         "",
         f"{'query kind':14}{'Mosaic p50 / p95 ms':>22}{'FTS5 p50 / p95 ms':>22}{'median hits M / F':>20}",
     ]
@@ -391,7 +429,7 @@ def report(results: dict, results_file: Path) -> str:
         lines.append(f"{kind:14}{cells[0]:>22}{cells[1]:>22}{f'{hits[0]:g} / {hits[1]:g}':>20}")
     lines += ["", f"results: {results_file}", "Mosaic/FTS5 ratios (wall clock; CPU time in brackets):"]
     for name, (wall, cpu) in results["ratios"].items():
-        lines.append(f"  {name:12} {wall:6.1f}x" + (f"  ({cpu:.1f}x)" if cpu is not None else ""))
+        lines.append(f"  {name:24} {wall:6.1f}x" + (f"  ({cpu:.1f}x)" if cpu is not None else ""))
     return "\n".join(lines)
 
 

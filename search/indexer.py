@@ -22,6 +22,7 @@ from search.engine import SourceState, open_engine
 from search.ingest import Skipped
 from search.ingest.sources import iter_input_names
 from search.ingest.warc import SkippedRecords
+from search.stages import describe
 from search.workers import prepare_files
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class BuildReport:
     generation: str = ""  # the name of what is live after the build
     incremental: bool = False
     rebuilt_because: str = ""  # why an update read every file again, if it had to
+    stages: Counter = field(default_factory=Counter)  # CPU seconds per stage (search.stages), all processes
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.kinds.items()))
@@ -102,7 +104,8 @@ def build_index(
             if to_delete:
                 writer.delete_sources(to_delete)
             added: set[str] = set()
-            for item in prepare_files(to_ingest, settings, writer.preparer(), progress):
+            stage_times = report.stages
+            for item in prepare_files(to_ingest, settings, writer.preparer(), progress, stage_times):
                 if isinstance(item, SkippedRecords):
                     report.skipped_records.update(dict(item.counts))
                 elif isinstance(item, Skipped):
@@ -112,17 +115,26 @@ def build_index(
                     report.skipped.append((item.path, f"duplicate of an article already indexed (id {item.id})"))
                 else:
                     added.add(item.id)
+                    adding = time.process_time()
                     writer.add(item)
+                    stage_times["write"] += time.process_time() - adding
                     report.indexed += 1
                     report.kinds[item.kind] += 1
             logger.info("read and added %d articles in %.1fs", report.indexed, time.perf_counter() - started)
+            publishing = time.process_time()
             report.generation = writer.publish(states, [str(Path(p).resolve()) for p in paths])
+            publish_seconds = time.process_time() - publishing
+            own = getattr(writer, "stage_times", None) or {}
+            stage_times.update(own)
+            stage_times["commit"] += max(0.0, publish_seconds - sum(own.values()))
         except BaseException:
             writer.cancel()
             raise
     finally:
         engine.close_writer(writer)
     report.seconds = time.perf_counter() - started
+    if report.stages:
+        logger.info(describe(report.stages, report.indexed, report.seconds, int(report.stages.get("workers", 0))))
     return report
 
 

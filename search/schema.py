@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+from array import array
 from pathlib import Path
 
 from whoosh import columns
@@ -54,24 +55,77 @@ FINGERPRINT = "fingerprint"
 VALUE_SEPARATOR = "\n"
 
 
-ANALYSED_AHEAD = ("title", "body", "comments")  # the long fields, analysed in the ingest workers
+# The long fields, analysed in the ingest workers; their postings live in Mosaic's positional
+# store (search.store.whoosh.positional), not in Whoosh's posting files.
+ANALYSED_AHEAD = ("title", "body", "comments")
 
 
-class Analysed(list):
-    """A text field's postings made ahead of indexing: (term, frequency, weight, positions)
-    tuples exactly as the field's format makes them from the text."""
+class Analysed(tuple):
+    """A text field's postings made in an ingest worker: (its distinct terms, each one's
+    frequency, all positions term after term, each term's ascending). The arrays pickle as bytes:
+    a body's postings cross to the writer in a few kilobytes, not as a tuple per term. (A tuple,
+    so that Whoosh takes it as a field value.)"""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_arrays(cls, terms: list[str], freqs, positions) -> "Analysed":
+        """From numpy arrays of uint32 (search.analysis StemmingTokenizer.postings_arrays)."""
+        packed_freqs, packed_positions = array("I"), array("I")
+        packed_freqs.frombytes(freqs.tobytes())
+        packed_positions.frombytes(positions.tobytes())
+        return cls((terms, packed_freqs, packed_positions))
+
+    @classmethod
+    def from_table(cls, table: dict[str, list[int]]) -> "Analysed":
+        positions = array("I")
+        for found in table.values():
+            positions.extend(found)
+        return cls((list(table), array("I", map(len, table.values())), positions))
+
+    @property
+    def terms(self) -> list[str]:
+        return self[0]
+
+    @property
+    def freqs(self) -> array:
+        return self[1]
+
+    @property
+    def positions(self) -> array:
+        return self[2]
+
+    def by_term(self) -> dict[str, list[int]]:
+        out, at = {}, 0
+        for term, count in zip(self.terms, self.freqs):
+            out[term] = self.positions[at : at + count].tolist()
+            at += count
+        return out
+
+
+class InStore(tuple):
+    """The value Whoosh is given for a field whose postings went to the store: no postings."""
+
+    __slots__ = ()
+
+
+IN_STORE = InStore()
 
 
 class PositionsAhead(Positions):
     """Whoosh's Positions format, taking a value that was already analysed as it is.
 
     Analysis is most of the work of adding a document; done in the ingest worker processes, the
-    one process that writes the index is left with what only it can do.
+    one process that writes the index is left with what only it can do. A value whose postings
+    went to the positional store (InStore) gives Whoosh none.
     """
 
     def word_values(self, value, analyzer, **kwargs):
+        if isinstance(value, InStore):
+            return []
         if isinstance(value, Analysed):
-            return value
+            boost = self.field_boost
+            return [(term, len(found), len(found) * boost, self.encode(found)) for term, found in value.by_term().items()]
         by_term = getattr(analyzer, "positions_by_term", None)
         if by_term is not None and kwargs.get("stop_words"):
             # What Whoosh makes from the tokens, from a table of term → positions made in one
@@ -157,18 +211,37 @@ def article_to_document(article: Article) -> dict:
     }
 
 
-def analyse_ahead(document: dict, schema: Schema) -> dict:
-    """Return a document (from article_to_document) with its long text fields analysed: the
-    postings as Analysed values and the texts themselves as the values to store."""
+def analyse_ahead(document: dict, schema: Schema, words: dict | None = None) -> dict:
+    """Return a document (from article_to_document) with its long text fields analysed: their
+    postings as Analysed values (arrays) and the texts themselves as the values to store. When
+    `words` is a dict, each analysed field's words (the tokenizer's, before they become terms)
+    are put in it by field name."""
     ahead = dict(document)
     for name in ANALYSED_AHEAD:
         field = schema[name]
         text = document[name]
         if isinstance(field.format, PositionsAhead) and text:
-            ahead[name] = Analysed(field.format.word_values(text, field.analyzer, mode="index", stop_words=True))
+            arrays = getattr(field.analyzer, "postings_arrays", None)
+            if arrays is not None:
+                terms, freqs, positions, field_words = arrays(text)
+                ahead[name] = Analysed.from_arrays(terms, freqs, positions)
+                if words is not None:
+                    words[name] = field_words
+            else:
+                ahead[name] = Analysed.from_table(_positions_by_term(field, text))
             if field.stored:
                 ahead["_stored_" + name] = text
     return ahead
+
+
+def _positions_by_term(field, text: str) -> dict[str, list[int]]:
+    by_term = getattr(field.analyzer, "positions_by_term", None)
+    if by_term is not None:
+        return by_term(text)
+    table: dict[str, list[int]] = {}
+    for term, _, _, encoded in Positions.word_values(field.format, text, field.analyzer, mode="index", stop_words=True):
+        table[term] = field.format.decode_positions(encoded)
+    return table
 
 
 def stored_text(stored: dict, field: str) -> str:

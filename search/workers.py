@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
-from collections import deque
+import time
+from collections import Counter, deque
 from collections.abc import Iterator
 from pathlib import Path
 
+from search import stages
 from search.config import Settings
 from search.ingest import Skipped, read_articles
 from search.ingest.sources import input_kind
@@ -31,11 +33,22 @@ WINDOW_BYTES = 24 << 20  # input bytes in flight; their prepared articles wait i
 
 
 def _prepared(path: Path, settings: Settings, preparer) -> list:
-    return [item if isinstance(item, Skipped) else preparer(item) for item in read_articles(path, settings)]
+    return _prepare_all(read_articles(path, settings), preparer)
 
 
 def _prepared_chunk(chunk: WarcChunk, settings: Settings, preparer) -> list:
-    return [item if isinstance(item, Skipped) else preparer(item) for item in read_fetches(chunk, settings)]
+    return _prepare_all(read_fetches(chunk, settings), preparer)
+
+
+def _prepare_all(items, preparer) -> list:
+    out = []
+    for item in items:
+        if not isinstance(item, Skipped):
+            started = time.process_time()
+            item = preparer(item)
+            stages.times()["analysis"] += time.process_time() - started
+        out.append(item)
+    return out
 
 
 def _jobs(paths: list[Path], scans: dict[str, WarcScan]) -> list[tuple[list[Path] | WarcChunk, int]]:
@@ -67,12 +80,18 @@ def _jobs(paths: list[Path], scans: dict[str, WarcScan]) -> list[tuple[list[Path
     return jobs
 
 
-def prepare_files(paths: list[Path], settings: Settings, preparer, progress) -> Iterator:
+def worker_count(settings: Settings) -> int:
+    return min(settings.index_workers or os.cpu_count() or 1, 8)
+
+
+def prepare_files(paths: list[Path], settings: Settings, preparer, progress, stage_times: Counter | None = None) -> Iterator:
     """Yield `preparer(article)` for each article of `paths`, and a Skipped for each input that
     holds none, in order; read by worker processes for big jobs. WARC files are scanned first,
     in this process (headers only: a few per cent of the time their pages take), so that each
-    URL is read once, at its latest fetch, whichever file holds it (search.ingest.warc)."""
-    workers = min(settings.index_workers or os.cpu_count() or 1, 8)
+    URL is read once, at its latest fetch, whichever file holds it (search.ingest.warc).
+    The CPU seconds of each ingest stage (search.stages) are added to `stage_times`."""
+    stage_times = Counter() if stage_times is None else stage_times
+    workers = worker_count(settings)
     max_record = int(settings.max_file_mb * 1024 * 1024)
     scans = latest_fetches(
         scan_warc(path, max_record, progress and functools.partial(progress, 0, path))
@@ -94,9 +113,14 @@ def prepare_files(paths: list[Path], settings: Settings, preparer, progress) -> 
 
     # A page in a WARC file counts as a file: a WARC of a few MB holds hundreds.
     to_read = len(paths) - len(scans) + sum(len(scan.fetches) for scan in scans)
-    if workers < 2 or to_read < PARALLEL_MIN_FILES:
+    parallel = workers >= 2 and to_read >= PARALLEL_MIN_FILES
+    stage_times["workers"] = workers if parallel else 0  # 0: in this process
+    if not parallel:
+        stages.install()
         for job, _ in jobs:
-            yield from _run_job(job, settings, preparer)
+            items, times = _timed_job(job, settings, preparer)
+            stage_times.update(times)
+            yield from items
             report(job)
         return
     context = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads and locks
@@ -110,7 +134,9 @@ def prepare_files(paths: list[Path], settings: Settings, preparer, progress) -> 
         def finish_oldest():
             nonlocal in_flight
             job, size, result = pending.popleft()
-            yield from result.get()
+            items, times = result.get()
+            stage_times.update(times)
+            yield from items
             in_flight -= size
             report(job)
 
@@ -135,8 +161,17 @@ _worker_state: tuple | None = None
 def _init_worker(settings: Settings, preparer) -> None:
     global _worker_state
     _worker_state = (settings, preparer)
+    stages.install()
 
 
-def _read_job(job) -> list:
+def _read_job(job) -> tuple[list, Counter]:
     settings, preparer = _worker_state
-    return _run_job(job, settings, preparer)
+    return _timed_job(job, settings, preparer)
+
+
+def _timed_job(job, settings: Settings, preparer) -> tuple[list, Counter]:
+    """Run a job; return its items and the CPU seconds of each ingest stage it took."""
+    stages.take()
+    started = time.process_time()
+    items = _run_job(job, settings, preparer)
+    return items, stages.ingest_times(time.process_time() - started, stages.take())

@@ -56,3 +56,42 @@ def test_fast_postings_equal_whooshs_token_loop(text):
     fast = field.format.word_values(text, field.analyzer, mode="index", stop_words=True)
     whoosh = Positions.word_values(field.format, text, field.analyzer, mode="index", stop_words=True)
     assert sorted(fast) == sorted(whoosh)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Bank of England raised rates; the U.S. Federal Reserve did not. IT firms told us it was so.",
+        "Erdoğan's party won 52% of the vote in the second round, and the lira fell 5 per cent.",
+        "",
+        "a a a the the of",
+    ],
+)
+def test_postings_as_arrays_equal_the_table_of_positions(text):
+    """The array form the ingest workers ship (terms, frequencies, positions term after term)
+    holds the same terms at the same positions as positions_by_term."""
+    analyzer = build_schema()["body"].analyzer
+    terms, freqs, positions, words = analyzer.postings_arrays(text)
+    table, at = {}, 0
+    for term, count in zip(terms, freqs.tolist()):
+        table[term] = positions[at : at + count].tolist()
+        at += count
+    assert table == analyzer.positions_by_term(text)
+    assert at == len(positions) == len(words)
+
+
+def test_prepared_vocabulary_words_equal_those_of_the_text():
+    """The ingest workers find the vocabulary's words (for "did you mean") in the distinct words
+    of title and body; they are the words of the text itself."""
+    from search.config import Settings
+    from search.ingest import Skipped, read_articles
+    from search.store.whoosh.writer import WhooshPreparer
+    from search.vocabulary import words_of
+    from tests.conftest import FIXTURES, SEEDS
+
+    prepare = WhooshPreparer(build_schema())
+    articles = [a for folder in (SEEDS, FIXTURES / "corpus") for path in sorted(folder.glob("*.txt"))
+                for a in read_articles(path, Settings()) if not isinstance(a, Skipped)]
+    assert len(articles) >= 5
+    for article in articles:
+        assert prepare(article).words == words_of(article.title + "\n" + article.body), article.path

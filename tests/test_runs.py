@@ -38,7 +38,8 @@ def test_an_empty_run_reads_as_nothing(tmp_path):
 
 def test_an_index_built_through_many_runs_finds_the_same(tmp_path, monkeypatch):
     """A tiny sort buffer makes the writer spill hundreds of compressed runs and merge them in
-    rounds; the index it makes answers every search as one built in memory."""
+    rounds, and the positional store be written in dozens of parts; the index it makes answers
+    every search as one built in memory."""
     import search.indexer as indexer
     from search.config import Settings
     from search.request import SearchRequest
@@ -52,11 +53,18 @@ def test_an_index_built_through_many_runs_finds_the_same(tmp_path, monkeypatch):
     written = []
     import search.store.whoosh.writer as whoosh_writer
 
-    monkeypatch.setattr(whoosh_writer, "WRITER_LIMIT_MB", 0.0015)  # a few postings a run
+    import search.store.whoosh.positional as positional
+
+    monkeypatch.setattr(whoosh_writer, "WRITER_LIMIT_MB", 0.00005)  # a few postings a run
     monkeypatch.setattr(runs, "write_run", lambda f, items, write=runs.write_run: written.append(1) or write(f, items))
+    monkeypatch.setattr(positional, "PART_POSITIONS", 300)  # a few documents a part
     build("runs")
     assert len(written) > 128  # more runs than Whoosh merges at once: merged in rounds too
-    for q in ("Russia", '"power grid"', "Erdogan ceasefire", "comments:Putin"):
+    from search.store.whoosh.generation import current_generation
+
+    parts = [p for p in current_generation(tmp_path / "runs").glob("*-pos.table")]
+    assert parts and len(positional.SegmentStore(str(parts[0])[: -len("-pos.table")]).fields["body"].parts) > 2
+    for q in ("Russia", '"power grid"', '"the war"', "Erdogan ceasefire", "comments:Putin", "sanction*"):
         results = [engine_at(tmp_path / name, Settings()).search(SearchRequest(q=q, per_page=50)) for name in ("memory", "runs")]
         assert [(h.id, h.score) for h in results[0].hits] == [(h.id, h.score) for h in results[1].hits]
         assert results[0].total == results[1].total > 0

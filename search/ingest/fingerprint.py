@@ -13,6 +13,8 @@ import re
 import struct
 from functools import lru_cache
 
+import numpy as np
+
 SKETCH_SIZE = 32
 SHINGLE_WORDS = 5
 _WORD = re.compile(r"\w+")
@@ -21,12 +23,37 @@ _MASK = (1 << 64) - 1
 
 def body_sketch(body: str) -> tuple[int, ...]:
     """Return the SKETCH_SIZE smallest 64-bit hashes of the body's word shingles, ascending."""
-    words = [_word_hash(w.casefold()) for w in _WORD.findall(body)]
+    words = np.fromiter(map(_word_hash, _WORD.findall(body.casefold())), dtype=np.uint64)
     if len(words) < SHINGLE_WORDS:
         return ()
-    # Hashing a tuple of ints runs in C and, unlike hashing str, is the same in every process.
-    shingles = zip(*(words[k:] for k in range(SHINGLE_WORDS)))
-    return tuple(heapq.nsmallest(SKETCH_SIZE, {hash(s) & _MASK for s in shingles}))
+    hashes = np.unique(_tuple_hashes(words, SHINGLE_WORDS))
+    return tuple(int(h) for h in hashes[:SKETCH_SIZE])
+
+
+# Sketches are stored in indexes, so a shingle's hash must never change: it is the hash CPython
+# gives a tuple of the shingle's word hashes (xxHash-style, stable for ints; what `hash(tuple)`
+# returned before this was vectorised), computed for all shingles at once as unsigned 64-bit
+# arithmetic that wraps like C's.
+_XXPRIME_1 = np.uint64(11400714785074694791)
+_XXPRIME_2 = np.uint64(14029467366897019727)
+_XXPRIME_5 = np.uint64(2870177450012600261)
+_HASH_MODULUS = np.uint64((1 << 61) - 1)  # CPython's hash of a non-negative int is int % (2**61 - 1)
+_MINUS_ONE = np.uint64(_MASK)  # -1 is no hash in CPython: a tuple hashing to it gets this instead
+_INSTEAD_OF_MINUS_ONE = np.uint64(1546275796)
+
+
+def _tuple_hashes(items: "np.ndarray", width: int) -> "np.ndarray":
+    """hash(tuple(items[i:i + width])) & _MASK for every i, as uint64."""
+    lanes = items % _HASH_MODULUS
+    count = len(items) - width + 1
+    acc = np.full(count, _XXPRIME_5, dtype=np.uint64)
+    for k in range(width):
+        acc += lanes[k : k + count] * _XXPRIME_2
+        acc = (acc << np.uint64(31)) | (acc >> np.uint64(33))
+        acc *= _XXPRIME_1
+    acc += np.uint64(width ^ (int(_XXPRIME_5) ^ 3527539))
+    acc[acc == _MINUS_ONE] = _INSTEAD_OF_MINUS_ONE
+    return acc
 
 
 @lru_cache(maxsize=500_000)

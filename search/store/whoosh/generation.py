@@ -49,7 +49,7 @@ ROOTS_FILE = "roots.json"
 # What a generation's files mean changes with Mosaic's versions; a generation of another
 # format is rebuilt by the next `mosaic index` and refused by searches until then.
 FORMAT_FILE = "format"
-FORMAT = "5"  # 3: facet columns per declared facet (authors many per article); 4: indexed times; 5: stop words indexed (marked) with positions, field weights at query time
+FORMAT = "6"  # 3: facet columns per declared facet (authors many per article); 4: indexed times; 5: stop words indexed (marked) with positions, field weights at query time; 6: title, body and comments postings in the positional store (store/whoosh/positional)
 # Generations kept after a swap: the live one and its predecessor, which searchers opened
 # before the swap may still be reading.
 KEEP_GENERATIONS = 2

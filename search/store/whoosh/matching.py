@@ -28,7 +28,7 @@ from whoosh.scoring import BM25F
 from search.analysis import STOP_MARK
 from search.errors import QueryTimeout
 from search.parsing import WORD_TERMS, AtLeast, FieldsWord, WordsPhrase, relaxed
-from search.store.whoosh.hooks.postings import STOP_BYTES, positions_in, recorded_fields, segment_postings
+from search.store.whoosh.hooks.postings import STOP_BYTES, positions_in, reader_store, recorded_fields, segment_postings
 from search.store.whoosh.ranking import WordScores, add_proximity, below_main_matches
 from search.store.whoosh.hooks import has_field_weights
 
@@ -108,7 +108,11 @@ class _Leaf:
         self.size = self.reader.doc_count_all()
         self.scored, self.deadline, self.native = scored, deadline, native
         self.schema = searcher.schema
-        self.fields = postings.terms.keys() if postings is not None else recorded_fields(self.schema)
+        # The long text fields' postings, positions included, are in the positional store.
+        self.store = reader_store(self.reader)
+        self.fields = set(postings.terms.keys() if postings is not None else recorded_fields(self.schema))
+        if self.store is not None:
+            self.fields |= set(self.store.fields)
         self.phrases: dict = {}  # (field, words) → mask: a phrase met twice is checked once
         # The recorded postings predate later deletions; Whoosh's own skip deleted documents.
         self.deleted = None
@@ -272,7 +276,11 @@ class _Leaf:
 
     def _postings(self, fieldname: str, btext: bytes):
         """Return (docnums, weights) of a term in this segment, or None: from the recorded
-        arrays, or through Whoosh for a segment without them and for stop words (never recorded)."""
+        arrays or the positional store, or through Whoosh for a segment without them and for stop
+        words outside the store (never recorded)."""
+        if self.store is not None and fieldname in self.store.fields:
+            found = self.store.postings(fieldname, btext)
+            return None if found is None else (found[0].astype(np.int64), found[1].astype(np.float32))
         if self.postings is not None and not btext.startswith(STOP_BYTES):
             found = self.postings.postings(fieldname, btext)
             return None if found is None else (np.asarray(found[0], dtype=np.int64), found[1])
@@ -320,6 +328,8 @@ class _Leaf:
     def _phrase_found(self, fieldname: str, btexts: list[bytes], offsets: list[int], candidates: np.ndarray) -> list[bool]:
         """Return, per candidate, whether each word sits at its offset from one start (rarer
         words first: the sets of starts shrink sooner; the last word only tested against them)."""
+        if self.store is not None and fieldname in self.store.fields:
+            return self.store.phrase(fieldname, list(zip(btexts, offsets)), candidates).tolist()
         fmt = self.schema[fieldname].format
         words = sorted(zip(btexts, offsets), key=lambda w: w[0].startswith(STOP_BYTES))
         starts: list[set] = []

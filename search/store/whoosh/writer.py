@@ -28,7 +28,8 @@ from search.ingest.actors import gazetteer_digest
 from search.store.whoosh.hooks.postings import commit_recording_postings, remove_orphans
 from search.store.whoosh.hooks.lengths import commit_with_loaded_lengths
 from search.store.whoosh.hooks.runs import compress_runs
-from search.schema import ACTOR_TERMS_FILE, INDEXED_AT, analyse_ahead, article_to_document, build_schema, stored_gazetteer_digest, write_actor_terms
+from search.store.whoosh.hooks.codec import MosaicCodec, store_builder
+from search.schema import ACTOR_TERMS_FILE, ANALYSED_AHEAD, IN_STORE, INDEXED_AT, Analysed, analyse_ahead, article_to_document, build_schema, stored_gazetteer_digest, write_actor_terms
 from search.store.whoosh.duplicates import CLUSTERS_FILE, KEYS_FILE, store_clusters
 from search.store.whoosh.facets import segment_facets
 from search.store.whoosh.generation import (
@@ -75,10 +76,31 @@ class WhooshPreparer:
         self.schema = schema
 
     def __call__(self, article) -> PreparedArticle:
-        document = analyse_ahead(article_to_document(article), self.schema)
+        tokens: dict[str, list[str]] = {}
+        document = analyse_ahead(article_to_document(article), self.schema, tokens)
         text = article.title + "\n" + article.body
-        return PreparedArticle(article.id, article.path, article.kind, document, frozenset(words_of(text)),
+        # The vocabulary's words are letter runs, each inside one of the analyser's words: found
+        # in the distinct words alone, the text is not read a second time word by word.
+        distinct = set(tokens.get("title", ())) | set(tokens.get("body", ()))
+        vocabulary = _vocabulary_words(distinct) if tokens or not text.strip() else words_of(text)
+        return PreparedArticle(article.id, article.path, article.kind, document, frozenset(vocabulary),
                                hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())
+
+
+_WORD_VOCABULARY: dict[str, frozenset[str]] = {}  # analyser's word → its vocabulary words
+_WORD_VOCABULARY_MAX = 500_000
+
+
+def _vocabulary_words(words) -> set[str]:
+    """words_of of the words, each looked up once per process (a dict lookup in C per word)."""
+    found = list(map(_WORD_VOCABULARY.get, words))
+    if None in found:
+        for i, (word, vocabulary) in enumerate(zip(words, found)):
+            if vocabulary is None:
+                vocabulary = found[i] = frozenset(words_of(word))
+                if len(_WORD_VOCABULARY) < _WORD_VOCABULARY_MAX:
+                    _WORD_VOCABULARY[word] = vocabulary
+    return set().union(*found)
 
 
 class WhooshWriter:
@@ -120,6 +142,7 @@ class WhooshWriter:
         self._writer = None
         self._known_reader = None
         self._deleted: set[str] = set()
+        self.stage_times: dict[str, float] = {}  # CPU seconds of publish's steps (search.stages)
 
     def sources(self) -> dict[str, SourceState]:
         return self._sources
@@ -141,10 +164,12 @@ class WhooshWriter:
             self._doc_frequencies = Counter()
         self._ix = ix
         self._old_segments = [segment.segment_id() for segment in segments_of(ix)] if self.incremental else []
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        # The long text fields' postings go to Mosaic's positional store (search.store.whoosh.positional).
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, codec=MosaicCodec(positional_fields=ANALYSED_AHEAD))
         writer.mergetype = _append_unless_many
         compress_runs(writer)
         self._writer = writer
+        self._store = store_builder(writer)
         # The live generation's articles, to tell a new article from one already indexed.
         self._known_reader = ix.reader() if self.incremental else None
 
@@ -176,7 +201,16 @@ class WhooshWriter:
         seconds = before[1] if before and before[0] == prepared.digest else self._now[0]
         self._indexed[prepared.id] = (prepared.digest, seconds)
         moment = self._now[1] if seconds == self._now[0] else _iso(seconds)
-        self._writer.add_document(**prepared.document, **{INDEXED_AT: moment, INDEXED_AT + "_seconds": seconds})
+        document = prepared.document
+        if self._store is not None:
+            docnum = self._writer.docnum
+            document = dict(document)
+            for name in self._store.fields:
+                value = document.get(name)
+                if isinstance(value, Analysed):
+                    self._store.add(docnum, name, value)
+                    document[name] = IN_STORE
+        self._writer.add_document(**document, **{INDEXED_AT: moment, INDEXED_AT + "_seconds": seconds})
         self._doc_frequencies.update(prepared.words)
 
     def publish(self, states: dict[str, SourceState], roots: list[str]) -> str:
@@ -184,10 +218,12 @@ class WhooshWriter:
         self._close_known_reader()
         try:
             # The positions-free postings are recorded as Whoosh writes the segment (search.store.whoosh.hooks.postings).
-            added_at = time.perf_counter()
+            added_at, cpu_at = time.perf_counter(), time.process_time()
             commit_recording_postings(writer, generation.path, lambda: commit_with_loaded_lengths(writer))
             self._writer = None
+            self.stage_times = {"commit": time.process_time() - cpu_at}
             logger.info("committed in %.1fs", time.perf_counter() - added_at)
+            clustering_at = time.process_time()
             live = self.live.path if self.incremental else None
             with generation.storage().open_index().reader() as reader:
                 # An index of no articles has one empty reader, of no segment.
@@ -199,6 +235,7 @@ class WhooshWriter:
                 for leaf, _ in reader.leaf_readers():
                     if leaf.segment() is not None:
                         segment_facets(leaf, generation)
+            self.stage_times["clustering"] = time.process_time() - clustering_at
             logger.info("clusters and facet tables ready at %.1fs", time.perf_counter() - self._started)
             write_vocabulary(generation.path, +self._doc_frequencies, doc_count)
             write_actor_terms(generation.path, self.settings, live)
@@ -218,6 +255,8 @@ class WhooshWriter:
         if self._writer is not None:
             self._writer.cancel()
             self._writer = None
+            if self._store is not None:
+                self._store.cancel()
         if self.generation is not None:
             shutil.rmtree(self.generation.path, ignore_errors=True)
 

@@ -35,6 +35,7 @@ from whoosh.formats import Positions
 from whoosh.system import _INT_SIZE
 
 from search.analysis import STOP_MARK
+from search.schema import ANALYSED_AHEAD
 
 SUFFIX_IDS, SUFFIX_WEIGHTS, SUFFIX_TERMS = "-tfp.ids", "-tfp.weights", "-tfp.terms"
 STOP_BYTES = STOP_MARK.encode("utf-8")
@@ -118,9 +119,11 @@ class PostingsRecorder:
 
 
 def recorded_fields(schema) -> set[str]:
-    """Return the indexed fields worth recording (not the one-term-per-document ids)."""
+    """Return the indexed fields worth recording (not the one-term-per-document ids, nor the
+    fields whose postings are in the positional store)."""
     return {name for name, field in schema.items()
-            if field.indexed and getattr(field, "format", None) is not None and name not in ("id", "path", "date")}
+            if field.indexed and getattr(field, "format", None) is not None
+            and name not in ("id", "path", "date") and name not in ANALYSED_AHEAD}
 
 
 class SegmentPostings:
@@ -209,12 +212,24 @@ def remove_orphans(directory: Path, segment_ids: set[str]) -> None:
 
 # --- positions, read from Whoosh's own posting blocks ----------------------------------------------
 
+def reader_store(reader):
+    """Return the positional store (search.store.whoosh.positional) a segment reader's terms
+    reader answers from, or None (search.store.whoosh.hooks.codec)."""
+    from search.store.whoosh.hooks.codec import MosaicTermsReader
+
+    terms = getattr(reader, "_terms", None)  # SegmentReader's terms reader
+    return terms._store if isinstance(terms, MosaicTermsReader) else None
+
+
 def positions_in(reader, fieldname: str, btext: bytes, candidates: np.ndarray, fmt, deadline) -> list[list[int]]:
     """Return a term's positions in each of `candidates` (ascending docnums; [] for one without it).
 
     Reads Whoosh's posting blocks directly and decodes positions only for the candidates: its
     matcher's skip_to steps through every posting before a target one Python call at a time.
     """
+    store = reader_store(reader)
+    if store is not None and fieldname in store.fields:
+        return store.positions_lists(fieldname, btext, np.asarray(candidates, dtype=np.int64))
     matcher = reader.postings(fieldname, btext)
     raw = getattr(matcher, "child", matcher)  # under the filter that hides deleted documents
     if not isinstance(raw, W3LeafMatcher) or type(fmt).decode_positions is not Positions.decode_positions:
