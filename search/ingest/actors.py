@@ -16,6 +16,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, count
 from importlib import resources
 from pathlib import Path
 
@@ -103,8 +104,9 @@ class Gazetteer:
         sure: Counter = Counter()
         unsure: list[tuple[Actor, int]] = []
         lengths_for = self._lengths_by_first
-        # Most words start no name: only the positions of those that may are looked at.
-        starts = [i for i, tok in enumerate(toks) if tok in lengths_for]
+        # Most words start no name: only the positions of those that may are looked at, picked
+        # out in C (a comprehension steps through every word in Python).
+        starts = compress(count(), map(lengths_for.__contains__, toks))
         after = 0  # the first token after the last mention found (mentions do not overlap)
         for i in starts:
             if i < after:

@@ -26,8 +26,14 @@ def body_sketch(body: str) -> tuple[int, ...]:
     words = np.fromiter(map(_word_hash, _WORD.findall(body.casefold())), dtype=np.uint64)
     if len(words) < SHINGLE_WORDS:
         return ()
-    hashes = np.unique(_tuple_hashes(words, SHINGLE_WORDS))
-    return tuple(int(h) for h in hashes[:SKETCH_SIZE])
+    hashes = _tuple_hashes(words, SHINGLE_WORDS)
+    if len(hashes) > 2 * SKETCH_SIZE:
+        # The smallest distinct values are among the smallest 2k unless the body repeats itself;
+        # np.unique of the whole array (a sort) only then.
+        smallest = np.unique(np.partition(hashes, 2 * SKETCH_SIZE)[: 2 * SKETCH_SIZE + 1])
+        if len(smallest) >= SKETCH_SIZE:
+            return tuple(int(h) for h in smallest[:SKETCH_SIZE])
+    return tuple(int(h) for h in np.unique(hashes)[:SKETCH_SIZE])
 
 
 # Sketches are stored in indexes, so a shingle's hash must never change: it is the hash CPython
