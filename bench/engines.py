@@ -37,7 +37,7 @@ from pathlib import Path
 import corpus
 import querymix
 from scale import CHILD, latency_summary, percentile, prepare_corpus, run_child
-from serve import fetch, free_port, rss_mb, search_url
+from serve import fetch, free_port, memory_mb, search_url, total_memory
 from workdir import ROOT, add_run_arguments, run_folder
 
 ENGINES = ("whoosh", "opensearch")
@@ -147,7 +147,7 @@ def many_clients(engine: str, run: Path, mix: list[dict], clients: int, url: str
             started = time.perf_counter()
             results = list(pool.map(fetch, urls))
             seconds = time.perf_counter() - started
-        server_mb = rss_mb(server.pid)
+        server_mb = total_memory(server.pid)[0]  # master and workers
     finally:
         server.terminate()
         try:
@@ -157,7 +157,7 @@ def many_clients(engine: str, run: Path, mix: list[dict], clients: int, url: str
         log.close()
     latencies = [ms for _, ms in results]
     return {"p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "per_second": len(results) / seconds,
-            "non_200": sum(code != 200 for code, _ in results), "master_rss_mb": server_mb}
+            "non_200": sum(code != 200 for code, _ in results), "server_rss_mb": server_mb}
 
 
 def _up(port: int) -> bool:
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             builds = {engine: build(engine, run, folder / "articles", url, args.docs, node_pid) for engine in ENGINES}
         single = {engine: one_client(engine, run, mix_file, url, args.docs) for engine in ENGINES}
         several = {engine: many_clients(engine, run, mix, args.clients, url, args.docs) for engine in ENGINES}
-        node_mb = rss_mb(node_pid) if node_pid else None
+        node_mb = memory_mb(node_pid)[0] if node_pid else None
     finally:
         if node is not None:
             node.stop()

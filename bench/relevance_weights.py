@@ -68,6 +68,9 @@ def parse_sweep(args: list[str]) -> dict[str, list[float]]:
 
 
 def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0
     try:
         docs = load_docs()
     except CorpusMissing as exc:
