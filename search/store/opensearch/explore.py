@@ -10,6 +10,7 @@ from search.article import Article
 from search.ingest.sources import display_path
 from search.errors import NotFound
 from search.highlight import mark_all, query_terms
+from search.hits import summary, timeline_answer
 from search.parsing import parse_query
 from search.request import SearchRequest
 from search.results import Hit
@@ -17,7 +18,6 @@ from search.schema import SCOPES, document_to_article, facet_column
 from search.store.opensearch.connection import errors
 from search.store.opensearch.mapping import schema
 from search.store.opensearch.searching import plan, run
-from search.store.whoosh.searching import summary
 
 MORE_LIKE_TERMS = 12
 ACTOR = facet_column("actor")
@@ -95,13 +95,4 @@ def timeline(engine, request: SearchRequest, actor: str) -> dict:
         if months:
             series[bucket["key"]] = months
             undated -= sum(months.values())
-    months = sorted({month for counter in series.values() for month in counter})
-    return {
-        "actor": actor,
-        "months": months,
-        "outlets": [
-            {"outlet": outlet, "counts": [counter.get(month, 0) for month in months], "total": sum(counter.values())}
-            for outlet, counter in sorted(series.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-        ],
-        "undated": undated,
-    }
+    return timeline_answer(actor, series, undated)

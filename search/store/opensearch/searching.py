@@ -18,16 +18,16 @@ from dataclasses import dataclass, replace
 from whoosh import query as wq
 
 from search.errors import BadQuery, QueryTimeout
-from search.highlight import lead, matches, query_terms, snippet
+from search.highlight import query_terms
+from search.hits import FEW_HITS, KEY_TERM_CHARS, KEY_TERM_DOCS, shown_hit, summary
 from search.parsing import check_expansion, parse_query, relaxed
 from search.parsing import describe_query
 from search.request import SearchRequest
-from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_lists
-from search.schema import SNIPPET_FIELDS, stored_text
+from search.results import Copies, Hit, KeyTerm, SearchResult, Suggestion, facet_lists
+from search.schema import SNIPPET_FIELDS
 from search.store.opensearch.connection import errors
 from search.store.opensearch.mapping import schema
 from search.store.opensearch.translate import facet_aggregations, filter_clauses, read_facets, translate
-from search.store.whoosh.searching import FEW_HITS, KEY_TERM_CHARS, KEY_TERM_DOCS, summary
 from search.vocabulary import suggest_query, words_of
 
 EXPORT_PAGE = 1000  # hits per search_after page of an export
@@ -186,28 +186,10 @@ def _listed_aggregation(p: Plan) -> dict:
 
 
 def _hits(p: Plan, page: list[dict], scan_chars: int) -> list[Hit]:
-    has_query = not isinstance(p.parsed, wq.Every)
-    fields = schema()
-    terms = {name: query_terms(p.parsed, p.snapshot.lexicon, name) for name in ("title", *SNIPPET_FIELDS)} if has_query else {}
-    hits = []
-    for found in page:
-        stored = found["_source"].get("stored", {})
-        snippets, matched_in = [], []
-        for name in SNIPPET_FIELDS:
-            fragment = snippet(fields[name].analyzer, stored_text(stored, name), terms[name],
-                               scan_chars=scan_chars) if has_query else ""
-            if fragment:
-                snippets.append(Snippet(name, fragment))
-                matched_in.append(name)
-        if has_query and matches(fields["title"].analyzer, stored.get("title", ""), terms["title"]):
-            matched_in.insert(0, "title")
-        if not snippets:
-            snippets.append(Snippet("body", lead(stored.get("body", ""))))
-        score = found.get("_score") if p.scored else None
-        hits.append(replace(summary(stored), score=round(score, 4) if score is not None else None,
-                            snippets=tuple(snippets), matched_in=tuple(matched_in),
-                            copies=_copies(found)))
-    return hits
+    terms = None if isinstance(p.parsed, wq.Every) else {
+        name: query_terms(p.parsed, p.snapshot.lexicon, name) for name in ("title", *SNIPPET_FIELDS)}
+    return [shown_hit(found["_source"].get("stored", {}), schema(), terms, scan_chars,
+                      found.get("_score") if p.scored else None, _copies(found)) for found in page]
 
 
 def _copies(found: dict) -> Copies | None:

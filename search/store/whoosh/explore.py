@@ -11,12 +11,12 @@ import numpy as np
 from search.article import Article
 from search.errors import NotFound
 from search.highlight import mark_all, query_terms
+from search.hits import summary, timeline_answer
 from search.parsing import parse_query
 from search.request import SearchRequest
 from search.results import Hit
 from search.ingest.sources import display_path
 from search.schema import SCOPES, document_to_article
-from search.store.whoosh.searching import summary
 
 MORE_LIKE_TERMS = 12
 
@@ -82,13 +82,4 @@ def timeline(engine, request: SearchRequest, actor: str) -> dict:
                 undated += 1
                 continue
             series.setdefault(m.table.outlets[doc], Counter())[date[:7]] += 1
-    months = sorted({month for counter in series.values() for month in counter})
-    return {
-        "actor": actor,
-        "months": months,
-        "outlets": [
-            {"outlet": outlet, "counts": [counter.get(month, 0) for month in months], "total": sum(counter.values())}
-            for outlet, counter in sorted(series.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-        ],
-        "undated": undated,
-    }
+    return timeline_answer(actor, series, undated)

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import os
 import pickle
-import threading
 from array import array
-from pathlib import Path
 
 import numpy as np
 from whoosh.util.numeric import byte_to_length
+
+from search.store.whoosh.segment_cache import SegmentCache
 
 SUFFIX = "-pos"
 EXTENSIONS = ("docs", "freqs", "positions")
@@ -410,30 +410,10 @@ def _ranges(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
 
 
-_cache: dict[str, dict[str, SegmentStore | None]] = {}  # generation directory → segment → store
-_lock = threading.Lock()
+_stores = SegmentCache(SegmentStore, (OSError, pickle.UnpicklingError, EOFError, ValueError, KeyError))
 
 
 def segment_store(directory, segment_id: str) -> SegmentStore | None:
-    """Return the positional store of a segment, loaded once per process, or None when it has none.
-
-    Only the newest generation's are kept: they hold their files open, and an open file of a
-    generation that a rebuild deleted would keep its disk space in use."""
-    key = str(directory)
-    with _lock:
-        segments = _cache.get(key)
-        if segments is None:
-            _cache.clear()
-            segments = _cache[key] = {}
-        if segment_id not in segments:
-            try:
-                segments[segment_id] = SegmentStore(str(Path(directory) / segment_id))
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, KeyError):
-                segments[segment_id] = None
-        return segments[segment_id]
-
-
-def forget(directory) -> None:
-    """Drop the cached stores of a generation (its files are being rewritten)."""
-    with _lock:
-        _cache.pop(str(directory), None)
+    """Return the positional store of a segment, loaded once (see SegmentCache), or None when it
+    has none."""
+    return _stores.get(directory, segment_id)

@@ -13,19 +13,15 @@ import numpy as np
 from whoosh import query as wq
 
 from search.errors import BadQuery, QueryTimeout
-from search.highlight import lead, matches, query_terms, snippet
+from search.highlight import query_terms
+from search.hits import FEW_HITS, KEY_TERM_CHARS, KEY_TERM_DOCS, shown_hit, summary
 from search.parsing import describe_query
 from search.request import SearchRequest
-from search.results import Copies, Hit, KeyTerm, SearchResult, Snippet, Suggestion, facet_lists
-from search.schema import SNIPPET_FIELDS, stored_text
+from search.results import Copies, Hit, KeyTerm, SearchResult, Suggestion, facet_lists
+from search.schema import SNIPPET_FIELDS
 from search.store.whoosh.facets import count_facets
 from search.vocabulary import suggest_query, words_of
 
-FEW_HITS = 2  # at most this many hits and a "did you mean" is looked for
-# Key terms of a result set come from the openings of its top documents: the lede carries the
-# topic, and reading whole bodies of twenty documents cost a third of a rare word's search.
-KEY_TERM_DOCS = 10
-KEY_TERM_CHARS = 3000
 
 
 def search(engine, request: SearchRequest) -> SearchResult:
@@ -124,40 +120,11 @@ def iter_export(engine, request: SearchRequest) -> Iterator[dict]:
 
 
 def _hits(m, page_docs: list[int], scores: dict[int, float | None], scan_chars: int) -> list[Hit]:
-    schema = m.searcher.schema
-    has_query = not isinstance(m.parsed, wq.Every)
     reader = m.searcher.reader()
-    terms = {name: query_terms(m.parsed, reader, name) for name in ("title", *SNIPPET_FIELDS)} if has_query else {}
-    hits = []
-    for doc in page_docs:
-        stored = m.searcher.stored_fields(doc)
-        snippets, matched_in = [], []
-        for name in SNIPPET_FIELDS:
-            fragment = snippet(schema[name].analyzer, stored_text(stored, name), terms[name],
-                               scan_chars=scan_chars) if has_query else ""
-            if fragment:
-                snippets.append(Snippet(name, fragment))
-                matched_in.append(name)
-        if has_query and matches(schema["title"].analyzer, stored.get("title", ""), terms["title"]):
-            matched_in.insert(0, "title")
-        if not snippets:
-            snippets.append(Snippet("body", lead(stored.get("body", ""))))
-        score = scores.get(doc)
-        hits.append(replace(summary(stored), score=round(score, 4) if score is not None else None,
-                            snippets=tuple(snippets), matched_in=tuple(matched_in),
-                            copies=_copies(m.searcher, m.table, doc)))
-    return hits
-
-
-def summary(stored: dict) -> Hit:
-    """Return the Hit a stored document makes, without score or snippets."""
-    author = stored.get("author", "")
-    return Hit(
-        id=stored["id"], title=stored.get("title", ""), author=author, outlet=stored.get("outlet", ""),
-        date=stored.get("date") or None, url=stored.get("url", ""), actors=tuple(stored.get("actors", ())),
-        authors=tuple(stored.get("authors", ())) or ((author,) if author else ()),
-        fetched_at=stored.get("fetched_at") or None, indexed_at=stored.get("indexed_at") or None,
-    )
+    terms = None if isinstance(m.parsed, wq.Every) else {
+        name: query_terms(m.parsed, reader, name) for name in ("title", *SNIPPET_FIELDS)}
+    return [shown_hit(m.searcher.stored_fields(doc), m.searcher.schema, terms, scan_chars, scores.get(doc),
+                      _copies(m.searcher, m.table, doc)) for doc in page_docs]
 
 
 def _collapse(shown: list[tuple[int, float | None]], table) -> list[tuple[int, float | None]]:

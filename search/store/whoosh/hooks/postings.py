@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import threading
 from array import array
 from itertools import accumulate
 from pathlib import Path
@@ -36,6 +35,7 @@ from whoosh.system import _INT_SIZE
 
 from search.analysis import STOP_MARK
 from search.schema import ANALYSED_AHEAD
+from search.store.whoosh.segment_cache import SegmentCache
 
 SUFFIX_IDS, SUFFIX_WEIGHTS, SUFFIX_TERMS = "-tfp.ids", "-tfp.weights", "-tfp.terms"
 STOP_BYTES = STOP_MARK.encode("utf-8")
@@ -164,28 +164,13 @@ class SegmentPostings:
         return ids, weights
 
 
-_cache: dict[str, dict[str, SegmentPostings | None]] = {}  # generation directory → segment → postings
-_lock = threading.Lock()
+_segments = SegmentCache(SegmentPostings, (OSError, pickle.UnpicklingError, EOFError))
 
 
 def segment_postings(directory: Path, segment_id: str) -> SegmentPostings | None:
-    """Return the recorded postings of a segment, loaded once, or None when it has none.
-
-    Only the newest generation's are kept: they hold their files open, and an open file of a
-    generation that a rebuild deleted would keep its disk space in use.
-    """
-    key = str(directory)
-    with _lock:
-        segments = _cache.get(key)
-        if segments is None:
-            _cache.clear()
-            segments = _cache[key] = {}
-        if segment_id not in segments:
-            try:
-                segments[segment_id] = SegmentPostings(str(Path(directory) / segment_id))
-            except (OSError, pickle.UnpicklingError, EOFError):
-                segments[segment_id] = None
-        return segments[segment_id]
+    """Return the recorded postings of a segment, loaded once (see SegmentCache), or None when it
+    has none."""
+    return _segments.get(directory, segment_id)
 
 
 def commit_recording_postings(writer, directory: Path, commit) -> None:
