@@ -75,6 +75,40 @@ class MosaicWorker(ThreadWorker):
     one (murder_keepalived).
     """
 
+    # A process accepts new connections only while one of its threads is free: a busy
+    # process leaves them in the kernel's listen queue, which every process draws from, so a
+    # connection waits for the first free thread of any process instead of queueing behind
+    # the requests of the process that happened to accept it (8 clients on 2 processes put 5
+    # on one and 3 on the other). Connections that have not sent a request (idle, or a head
+    # still arriving) hold no thread and never pause accepting.
+    _in_flight = 0
+    _paused: dict | None = None  # listener → its acceptor, while accepting is paused
+
+    def enqueue_req(self, conn):
+        conn.init()
+        # A body sent half-way and then left would hold the thread: reads time out.
+        conn.sock.settimeout(self.cfg.keepalive or None)
+        with self._lock:
+            self._in_flight += 1
+            if self._in_flight >= self.cfg.threads and self._paused is None:
+                self._paused = {sock: self.poller.get_key(sock).data for sock in self.sockets}
+                for sock in self._paused:
+                    self.poller.unregister(sock)
+        future = self.tpool.submit(self.handle, conn)
+        self._wrap_future(future, conn)
+
+    def finish_request(self, fs):
+        with self._lock:  # in the request's thread
+            self._in_flight -= 1
+            if self._paused is not None and self._in_flight < self.cfg.threads and self.alive:
+                paused, self._paused = self._paused, None
+                try:
+                    for sock, acceptor in paused.items():
+                        self.poller.register(sock, selectors.EVENT_READ, acceptor)
+                except (OSError, ValueError):
+                    pass  # shutting down: the poller and listeners are being closed
+        super().finish_request(fs)
+
     def accept(self, server, listener):
         try:
             sock, client = listener.accept()
@@ -114,13 +148,6 @@ class MosaicWorker(ThreadWorker):
             conn.close()
             return
         self.enqueue_req(conn)
-
-    def enqueue_req(self, conn):
-        conn.init()
-        # A body sent half-way and then left would hold the thread: reads time out.
-        conn.sock.settimeout(self.cfg.keepalive or None)
-        future = self.tpool.submit(self.handle, conn)
-        self._wrap_future(future, conn)
 
     def handle_error(self, req, client, addr, exc):
         if isinstance(exc, LimitRequestLine):
