@@ -38,7 +38,7 @@ class Settings:
     host: str = _setting("127.0.0.1", "MOSAIC_HOST", "Address `mosaic serve` listens on.")
     port: int = _setting(8000, "MOSAIC_PORT", "Port `mosaic serve` listens on.")
     workers: int = _setting(0, "MOSAIC_WORKERS", "Server processes `mosaic serve` runs (0: one per CPU core).")
-    threads: int = _setting(4, "MOSAIC_THREADS", "Request threads in each server process.")
+    threads: int = _setting(2, "MOSAIC_THREADS", "Request threads in each server process (a search is CPU work: more threads share one core, and a request waits for the first free thread of any process).")
     idle_timeout: int = _setting(10, "MOSAIC_IDLE_TIMEOUT", "Seconds a connection may stay silent (before, within or between requests) before the server closes it.")
     worker_timeout: int = _setting(60, "MOSAIC_WORKER_TIMEOUT", "Seconds a server process may stop answering its master before it is replaced; also the grace period of a restart.")
     max_connections: int = _setting(1000, "MOSAIC_MAX_CONNECTIONS", "Open connections each server process accepts at once.")
