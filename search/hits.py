@@ -32,6 +32,19 @@ def summary(stored: dict) -> Hit:
     )
 
 
+def neighbours_in(ids: list[str], article_id: str) -> dict:
+    """Return the ids before and after an article in a result list and its place (from 1), for
+    the article page's previous/next links; all None when the list does not hold it."""
+    if article_id not in ids:
+        return {"previous": None, "next": None, "position": None}
+    at = ids.index(article_id)
+    return {
+        "previous": ids[at - 1] if at > 0 else None,
+        "next": ids[at + 1] if at + 1 < len(ids) else None,
+        "position": at + 1,
+    }
+
+
 def shown_hit(stored: dict, fields, terms: dict | None, scan_chars: int, score: float | None,
               copies: Copies | None) -> Hit:
     """Return a hit as a results page shows it: its snippets (the query's words marked in body and

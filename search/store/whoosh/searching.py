@@ -14,7 +14,7 @@ from whoosh import query as wq
 
 from search.errors import BadQuery, QueryTimeout
 from search.highlight import query_terms
-from search.hits import FEW_HITS, KEY_TERM_CHARS, KEY_TERM_DOCS, shown_hit, summary
+from search.hits import FEW_HITS, KEY_TERM_CHARS, KEY_TERM_DOCS, neighbours_in, shown_hit, summary
 from search.parsing import describe_query
 from search.request import SearchRequest
 from search.results import Copies, Hit, KeyTerm, SearchResult, Suggestion, facet_lists
@@ -98,14 +98,7 @@ def neighbours(engine, request: SearchRequest, article_id: str) -> dict:
     with engine.match(request) as m:
         shown, _ = listing(m, request, (request.page + 1) * request.per_page + 1)
         ids = [m.searcher.stored_fields(d)["id"] for d, _ in shown]
-    if article_id not in ids:
-        return {"previous": None, "next": None, "position": None}
-    at = ids.index(article_id)
-    return {
-        "previous": ids[at - 1] if at > 0 else None,
-        "next": ids[at + 1] if at + 1 < len(ids) else None,
-        "position": at + 1,
-    }
+    return neighbours_in(ids, article_id)
 
 
 def iter_export(engine, request: SearchRequest) -> Iterator[dict]:
