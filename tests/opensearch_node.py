@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -157,6 +158,54 @@ class Cluster:
             node.stop()
         if self.owns_base:
             shutil.rmtree(self.base, ignore_errors=True)
+
+
+@dataclass
+class KillRun:
+    """What a query loop saw while a node was killed: the problem of each query (None for a
+    right answer) before the survivors settled and after, and how long they took to settle."""
+    during: list[str]
+    after: list[str | None]
+    settle_seconds: float
+    queries: int
+
+
+def kill_while_querying(cluster: Cluster, victim: Node, attempt, settled: int, limit: float) -> KillRun:
+    """Run `attempt` (returns None when a query's answer is right, else what was wrong) in a loop
+    on a thread, kill `victim` a second in, wait for the survivors to be yellow, and stop once
+    `settled` queries have run after that (or after `limit` seconds, so a hung cluster fails
+    the test instead of hanging it)."""
+    outcomes: list[tuple[float, str | None]] = []
+    stop = threading.Event()
+
+    def loop():
+        deadline = time.monotonic() + limit
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                problem = attempt()
+            except Exception as e:  # any failure a user would see counts
+                problem = f"{type(e).__name__}: {e}"
+            outcomes.append((time.monotonic(), problem))
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        time.sleep(1.0)
+        victim.kill()
+        killed_at = time.monotonic()
+        cluster.health("yellow", nodes=len(cluster.nodes) - 1)
+        settled_at = time.monotonic()
+        while sum(t > settled_at for t, _ in outcomes) < settled and thread.is_alive():
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join()
+    return KillRun(
+        during=[problem for t, problem in outcomes if killed_at <= t <= settled_at and problem],
+        after=[problem for t, problem in outcomes if t > settled_at],
+        settle_seconds=settled_at - killed_at,
+        queries=len(outcomes),
+    )
 
 
 def _die_with_parent() -> None:

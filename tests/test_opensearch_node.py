@@ -5,8 +5,6 @@ request or an article."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections import Counter
 
@@ -16,7 +14,7 @@ from whoosh.analysis import STOP_WORDS
 
 from search.analysis import ACRONYM_MARK, WORD_PATTERN, text_analyzer
 from tests.conftest import SEED_BLITZ, SEED_SOUTHFRONT, need_opensearch_tools
-from tests.opensearch_node import start_cluster
+from tests.opensearch_node import kill_while_querying, start_cluster
 
 # Analysis that makes the terms search.analysis.text_analyzer makes. Whoosh's word pattern, not the
 # standard tokenizer, which keeps "100,000" and "amazon.com" whole (it differed on 35 of 60 real
@@ -224,43 +222,19 @@ def test_three_node_cluster_loses_a_node_without_losing_requests_or_articles(tmp
         manager = client.cat.cluster_manager(format="json")[0]["node"]
         victim = next(n for n in cluster.nodes if n.name == manager)
 
-        outcomes: list[tuple[float, str | None]] = []  # (time, None or what went wrong)
-        stop = threading.Event()
+        def attempt() -> str | None:
+            response = client.search(index=index, body={
+                "query": {"match_all": {}}, "size": 0, "track_total_hits": True,
+                "aggs": {"outlet": {"terms": {"field": "outlet"}}}})
+            total = response["hits"]["total"]["value"]
+            failed = response["_shards"]["failed"]
+            return None if (total, failed) == (CLUSTER_ARTICLES, 0) else f"{total} hits, {failed} shards failed"
 
-        def query_loop():
-            deadline = time.monotonic() + QUERY_LOOP_LIMIT
-            while not stop.is_set() and time.monotonic() < deadline:
-                try:
-                    response = client.search(index=index, body={
-                        "query": {"match_all": {}}, "size": 0, "track_total_hits": True,
-                        "aggs": {"outlet": {"terms": {"field": "outlet"}}}})
-                    total = response["hits"]["total"]["value"]
-                    failed = response["_shards"]["failed"]
-                    problem = None if (total, failed) == (CLUSTER_ARTICLES, 0) else f"{total} hits, {failed} shards failed"
-                except Exception as e:  # any failure a user would see counts
-                    problem = f"{type(e).__name__}: {e}"
-                outcomes.append((time.monotonic(), problem))
-
-        loop = threading.Thread(target=query_loop)
-        loop.start()
-        try:
-            time.sleep(1.0)
-            victim.kill()
-            killed_at = time.monotonic()
-            cluster.health("yellow", nodes=2)
-            settled_at = time.monotonic()
-            while sum(t > settled_at for t, _ in outcomes) < SETTLED_QUERIES and loop.is_alive():
-                time.sleep(0.05)
-        finally:
-            stop.set()
-            loop.join()
-
-        after = [problem for t, problem in outcomes if t > settled_at]
-        during = [problem for t, problem in outcomes if killed_at <= t <= settled_at and problem]
-        print(f"killed {victim.name} (cluster manager); settled in {settled_at - killed_at:.1f} s; "
-              f"{len(outcomes)} queries, {len(during)} failed while settling, {len(after)} after")
-        assert len(after) >= SETTLED_QUERIES
-        assert [p for p in after if p] == []
+        run = kill_while_querying(cluster, victim, attempt, SETTLED_QUERIES, QUERY_LOOP_LIMIT)
+        print(f"killed {victim.name} (cluster manager); settled in {run.settle_seconds:.1f} s; "
+              f"{run.queries} queries, {len(run.during)} failed while settling, {len(run.after)} after")
+        assert len(run.after) >= SETTLED_QUERIES
+        assert [p for p in run.after if p] == []
 
         survivors = OpenSearch([n.url for n in cluster.live_nodes()], timeout=30)
         assert survivors.cat.cluster_manager(format="json")[0]["node"] != victim.name
