@@ -80,6 +80,34 @@ def test_failed_build_leaves_previous_index_serving(tmp_path, copy_seeds, monkey
     assert total(index_dir) == 2
     assert [p.name for p in index_dir.iterdir() if p.name.startswith("gen-")] == [live.name]
 
+def test_positions_that_fail_to_write_during_the_commit_fail_the_build_and_keep_the_old_index(tmp_path, copy_seeds, monkeypatch):
+    """The positional store writes its last part in a thread while Whoosh commits: a disk error
+    there fails the build as one in the commit itself would, and the previous index serves on."""
+    import threading
+
+    from search.store.whoosh.positional import StoreBuilder
+
+    index_dir = tmp_path / "ix"
+    build_index([copy_seeds], index_dir, Settings())
+    live = current_generation(index_dir)
+    writing = StoreBuilder._flush
+    threads = []
+
+    def disk_full_in_the_background(self):
+        threads.append(threading.current_thread().name)
+        if threading.current_thread() is not threading.main_thread():
+            raise OSError(28, "No space left on device")
+        return writing(self)
+
+    monkeypatch.setattr(StoreBuilder, "_flush", disk_full_in_the_background)
+    with pytest.raises(OSError, match="No space left"):
+        build_index([copy_seeds], index_dir, Settings())
+    assert "mosaic-positional-flush" in threads  # the failure came from the background write
+    assert current_generation(index_dir) == live
+    assert total(index_dir, "Ukraine") >= 1
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith("gen-")] == [live.name]
+
+
 
 def test_killed_build_leaves_previous_index_serving(tmp_path, copy_seeds):
     """kill -9 in the middle of a real rebuild: the old index still answers, the next build recovers."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 from array import array
 
 import numpy as np
@@ -76,12 +77,16 @@ class StoreBuilder:
         self._files = None
         self._postings_written = 0
         self._positions_written = 0
+        self._flushing: threading.Thread | None = None
+        self._flush_error: BaseException | None = None
         self.closed = False
 
     # --- adding ----------------------------------------------------------------------------------
 
     def add(self, docnum: int, field: str, value: Analysed) -> None:
         """Add one document's postings of a field (documents in ascending docnum order)."""
+        if self._flushing is not None:
+            self._wait()
         if self._buffered >= self.part_positions and docnum != self._last_doc:
             self._flush()  # between documents: every buffered one has its lengths noted
         self._last_doc = docnum
@@ -101,6 +106,8 @@ class StoreBuilder:
 
     def note_length(self, docnum: int, field: str, length: int) -> None:
         """Record a document's length in a field, as Whoosh stores it (for term statistics)."""
+        if self._flushing is not None:
+            self._wait()
         lengths = self._lengths[field]
         if docnum >= len(lengths):
             lengths.extend(array("I", bytes(4 * (docnum + 1 - len(lengths)))))
@@ -109,6 +116,8 @@ class StoreBuilder:
     def add_term(self, field: str, term: str, docs: list[int], freqs: list[int], positions: list[list[int]]) -> None:
         """Add one term's postings in documents added since the last part (a segment merge feeds
         them term by term)."""
+        if self._flushing is not None:
+            self._wait()
         vocab = self._vocab[field]
         gid = vocab.setdefault(term, len(vocab))
         buffer = self._buffers[field]
@@ -121,6 +130,29 @@ class StoreBuilder:
         self._buffered += sum(freqs)
 
     # --- writing ---------------------------------------------------------------------------------
+
+    def flush_in_background(self) -> None:
+        """Start writing the buffered part in a thread, for a commit to do meanwhile what Whoosh
+        does: the part is mostly sorting and copying arrays, which numpy does without the GIL, so
+        it costs the commit little wall-clock time (every other method waits for it)."""
+        if self._flushing is None and self._buffered and not self.closed:
+            self._flushing = threading.Thread(target=self._flush_keeping_error, name="mosaic-positional-flush", daemon=True)
+            self._flushing.start()
+
+    def _flush_keeping_error(self) -> None:
+        try:
+            self._flush()
+        except BaseException as error:  # noqa: BLE001 - raised again in the thread that waits
+            self._flush_error = error
+
+    def _wait(self) -> None:
+        """Wait for a part being written in the background; raise what stopped it."""
+        flushing, self._flushing = self._flushing, None
+        if flushing is not None:
+            flushing.join()
+        error, self._flush_error = self._flush_error, None
+        if error is not None:
+            raise error
 
     def _open_files(self):
         if self._files is None:
@@ -178,6 +210,7 @@ class StoreBuilder:
         """Write the last part and the table."""
         if self.closed:
             return
+        self._wait()
         self._flush()
         for f in (self._files or {}).values():
             f.close()
@@ -194,6 +227,10 @@ class StoreBuilder:
         self.closed = True
 
     def cancel(self) -> None:
+        try:
+            self._wait()
+        except Exception:  # noqa: BLE001 - the store is abandoned: what failed no longer matters
+            pass
         for f in (self._files or {}).values():
             f.close()
         self.closed = True

@@ -219,6 +219,8 @@ class WhooshWriter:
         try:
             # The positions-free postings are recorded as Whoosh writes the segment (search.store.whoosh.hooks.postings).
             added_at, cpu_at = time.perf_counter(), time.process_time()
+            if self._store is not None:
+                self._store.flush_in_background()  # while Whoosh writes its own postings
             commit_recording_postings(writer, generation.path, lambda: commit_with_loaded_lengths(writer))
             self._writer = None
             self.stage_times = {"commit": time.process_time() - cpu_at}
