@@ -80,6 +80,7 @@ def test_failed_build_leaves_previous_index_serving(tmp_path, copy_seeds, monkey
     assert total(index_dir) == 2
     assert [p.name for p in index_dir.iterdir() if p.name.startswith("gen-")] == [live.name]
 
+
 def test_positions_that_fail_to_write_during_the_commit_fail_the_build_and_keep_the_old_index(tmp_path, copy_seeds, monkeypatch):
     """The positional store writes its last part in a thread while Whoosh commits: a disk error
     there fails the build as one in the commit itself would, and the previous index serves on."""
@@ -106,7 +107,6 @@ def test_positions_that_fail_to_write_during_the_commit_fail_the_build_and_keep_
     assert current_generation(index_dir) == live
     assert total(index_dir, "Ukraine") >= 1
     assert [p.name for p in index_dir.iterdir() if p.name.startswith("gen-")] == [live.name]
-
 
 
 def test_killed_build_leaves_previous_index_serving(tmp_path, copy_seeds):

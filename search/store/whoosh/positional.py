@@ -85,8 +85,7 @@ class StoreBuilder:
 
     def add(self, docnum: int, field: str, value: Analysed) -> None:
         """Add one document's postings of a field (documents in ascending docnum order)."""
-        if self._flushing is not None:
-            self._wait()
+        self._wait()
         if self._buffered >= self.part_positions and docnum != self._last_doc:
             self._flush()  # between documents: every buffered one has its lengths noted
         self._last_doc = docnum
@@ -106,8 +105,7 @@ class StoreBuilder:
 
     def note_length(self, docnum: int, field: str, length: int) -> None:
         """Record a document's length in a field, as Whoosh stores it (for term statistics)."""
-        if self._flushing is not None:
-            self._wait()
+        self._wait()
         lengths = self._lengths[field]
         if docnum >= len(lengths):
             lengths.extend(array("I", bytes(4 * (docnum + 1 - len(lengths)))))
@@ -116,8 +114,7 @@ class StoreBuilder:
     def add_term(self, field: str, term: str, docs: list[int], freqs: list[int], positions: list[list[int]]) -> None:
         """Add one term's postings in documents added since the last part (a segment merge feeds
         them term by term)."""
-        if self._flushing is not None:
-            self._wait()
+        self._wait()
         vocab = self._vocab[field]
         gid = vocab.setdefault(term, len(vocab))
         buffer = self._buffers[field]
@@ -146,7 +143,7 @@ class StoreBuilder:
             self._flush_error = error
 
     def _wait(self) -> None:
-        """Wait for a part being written in the background; raise what stopped it."""
+        """Wait for a part being written in the background, if one is; raise what stopped it."""
         flushing, self._flushing = self._flushing, None
         if flushing is not None:
             flushing.join()
