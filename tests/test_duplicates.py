@@ -4,6 +4,8 @@ import pytest
 
 from search.config import Settings
 from search.indexer import build_index
+from search.ingest import read_article
+from search.ingest.actors import tokens_of
 from search.ingest.fingerprint import body_sketch, resemblance
 from search.request import SearchRequest
 from tests.conftest import engine_at
@@ -38,6 +40,33 @@ def test_resemblance_separates_copies_from_other_articles():
     copy, other = syndicated(ORIGINAL), (FIXTURES / "corpus" / "taiwan_diplomat.txt").read_text(encoding="utf-8")
     assert resemblance(body_sketch(ORIGINAL), body_sketch(copy)) >= 0.6
     assert resemblance(body_sketch(ORIGINAL), body_sketch(other)) < 0.2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ORIGINAL,
+        # Characters whose casefold crosses the word/non-word line, or that the actor tagger reads
+        # as an apostrophe: the tokens then split words differently from the casefolded text.
+        "İstanbul talks: Erdoğan met the İYİ party leader; ΐ and ᾳ in Greek, and Ukraineʼs grid held up.",
+        "Straße und Maßnahmen: die ﬁnanzielle Lage der Ukraine im Jahr 2024, „Waffenruhe“ jetzt und hier!",
+        "Combining marks a\u0345b that casefold to letters join two words once folded. " * 3,
+        # Every Latin-1 character inside and between words: the tokens are used for all of them.
+        " ".join(f"alpha{chr(c)}beta gamma {chr(c)} delta" for c in range(256)),
+    ],
+)
+def test_sketches_made_from_the_actor_taggers_tokens_are_those_of_the_text(body):
+    """Ingest makes a body's fingerprint from the tokens the actor tagger made of it. Sketches are
+    stored in the index and compared with those of articles indexed before: they must be exactly
+    the ones the text itself gives."""
+    assert body_sketch(body, tokens_of(body)) == body_sketch(body)
+
+
+def test_an_ingested_articles_fingerprint_is_its_bodys(tmp_path):
+    path = tmp_path / "kyiv.txt"
+    path.write_text(ORIGINAL, encoding="utf-8")
+    article = read_article(path, Settings())
+    assert len(article.fingerprint) == 32 and article.fingerprint == body_sketch(article.body)
 
 
 def test_results_collapse_copies_with_a_badge(engine):

@@ -19,7 +19,7 @@ from search.article import ActorMention, Article
 from search.config import Settings
 from search.errors import IngestError
 from search.ingest import metadata
-from search.ingest.actors import load_gazetteer
+from search.ingest.actors import load_gazetteer, tokens_of
 from search.ingest.dump import extract_dump
 from search.ingest.fingerprint import body_sketch
 from search.ingest.normalise import decode_bytes, normalise_field, normalise_text, safe_url
@@ -154,7 +154,10 @@ def _build_article(parts: PageParts, *, path: Path, kind: str, url: str, given: 
 
     # Actors: counted in the title and body and, separately, in the comments.
     gazetteer = load_gazetteer(settings.actors_file)
-    body_counts = gazetteer.count_mentions(title + "\n\n" + body)
+    # One split into tokens serves the actors and the body's fingerprint: tokens never span the
+    # blank line, so the body's own are those after the title's.
+    title_tokens, body_tokens = tokens_of(title), tokens_of(body)
+    body_counts = gazetteer.count_mentions(title + "\n\n" + body, title_tokens + body_tokens)
     comment_counts = gazetteer.count_mentions("\n\n".join(c.text for c in parts.comments))
     names = sorted(set(body_counts) | set(comment_counts), key=lambda n: (-body_counts.get(n, 0), -comment_counts.get(n, 0), n))
     mentions = tuple(ActorMention(n, gazetteer.actors[n].type, body_counts.get(n, 0), comment_counts.get(n, 0)) for n in names)
@@ -176,7 +179,7 @@ def _build_article(parts: PageParts, *, path: Path, kind: str, url: str, given: 
         comments=tuple(parts.comments),
         actor_mentions=mentions,
         kind=kind,
-        fingerprint=body_sketch(body),
+        fingerprint=body_sketch(body, body_tokens),
         fetched_at=meta.fetched_at,
         source=normalise_field(meta.source),
         provenance=meta.provenance,

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_CURLY_APOSTROPHES = ("’", "‘", "ʼ", "`")  # all read as "'"
+CURLY_APOSTROPHES = ("’", "‘", "ʼ", "`")  # all read as "'"
 # An ambiguous place name counts in a text that is plainly about international politics: one that
 # names at least this many other states or organisations unambiguously (one is enough: a text
 # that names Russia and "Turkey" is not about poultry).
@@ -43,7 +43,7 @@ class _Surface:
 
 
 def tokens_of(text: str) -> list[str]:
-    for curly in _CURLY_APOSTROPHES:
+    for curly in CURLY_APOSTROPHES:
         if curly in text:  # str.translate reads every character in Python; most texts have none of these
             text = text.replace(curly, "'")
     return _TOKEN.findall(text)
@@ -98,9 +98,10 @@ class Gazetteer:
                 return surface.actor
         return None
 
-    def count_mentions(self, text: str) -> Counter:
-        """Return how often each actor (by canonical name) is mentioned in `text`."""
-        toks = tokens_of(text)
+    def count_mentions(self, text: str, tokens: list[str] | None = None) -> Counter:
+        """Return how often each actor (by canonical name) is mentioned in `text`; `tokens`, when
+        given, are tokens_of(text), made by the caller for other uses too."""
+        toks = tokens_of(text) if tokens is None else tokens
         sure: Counter = Counter()
         unsure: list[tuple[Actor, int]] = []
         lengths_for = self._lengths_by_first

@@ -15,15 +15,22 @@ from functools import lru_cache
 
 import numpy as np
 
+from search.ingest.actors import CURLY_APOSTROPHES
+
 SKETCH_SIZE = 32
 SHINGLE_WORDS = 5
 _WORD = re.compile(r"\w+")
 _MASK = (1 << 64) - 1
 
 
-def body_sketch(body: str) -> tuple[int, ...]:
-    """Return the SKETCH_SIZE smallest 64-bit hashes of the body's word shingles, ascending."""
-    words = np.fromiter(map(_word_hash, _WORD.findall(body.casefold())), dtype=np.uint64)
+def body_sketch(body: str, tokens: list[str] | None = None) -> tuple[int, ...]:
+    """Return the SKETCH_SIZE smallest 64-bit hashes of the body's word shingles, ascending.
+
+    `tokens`, when given, are the body's tokens as search.ingest.actors.tokens_of makes them (the
+    actor tagger has just split the body so): the body is then not read again word by word."""
+    words = _token_word_hashes(body, tokens) if tokens is not None else None
+    if words is None:
+        words = np.fromiter(map(_word_hash, _WORD.findall(body.casefold())), dtype=np.uint64)
     if len(words) < SHINGLE_WORDS:
         return ()
     hashes = _tuple_hashes(words, SHINGLE_WORDS)
@@ -60,6 +67,65 @@ def _tuple_hashes(items: "np.ndarray", width: int) -> "np.ndarray":
     acc += np.uint64(width ^ (int(_XXPRIME_5) ^ 3527539))
     acc[acc == _MINUS_ONE] = _INSTEAD_OF_MINUS_ONE
     return acc
+
+
+# A token as written → the _word_hash of its casefolded form, or _NOT_A_WORD for a punctuation
+# token; looked up in C for every token (an lru_cache's bookkeeping cost twice as much). Cleared
+# when full, which keeps its memory bounded without an LRU's.
+_TOKEN_HASHES: dict[str, int] = {}
+_TOKEN_HASHES_MAX = 500_000
+_NOT_A_WORD = 0
+_word_hash_is_sentinel = False  # a word hashed to _NOT_A_WORD (odds 2**-64): tokens are not used
+_TOKEN_SAFE: dict[str, bool] = {}  # character → _char_is_safe(character); at most Unicode's size
+_BEYOND_LATIN_1 = re.compile(r"[^\x00-\xff]")
+
+
+def _token_word_hashes(body: str, tokens: list[str]) -> "np.ndarray | None":
+    """The word hashes body_sketch takes from `body`, read from its tokens instead; None where the
+    two could differ: a character that casefolds across the word/non-word line ("İ" → "i" and a
+    combining dot) or that tokens_of reads as an apostrophe ("ʼ"), so stored sketches never change."""
+    if _word_hash_is_sentinel or not _all_chars_safe(body):
+        return None
+    try:
+        hashes = np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    except KeyError:
+        _learn_tokens(tokens)
+        if _word_hash_is_sentinel:
+            return None
+        hashes = np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    return hashes[hashes != _NOT_A_WORD]
+
+
+def _learn_tokens(tokens: list[str]) -> None:
+    global _word_hash_is_sentinel
+    missing = set(tokens).difference(_TOKEN_HASHES)
+    if len(_TOKEN_HASHES) + len(missing) > _TOKEN_HASHES_MAX:
+        _TOKEN_HASHES.clear()
+        missing = set(tokens)
+    for token in missing:
+        if _WORD.match(token):  # tokens_of makes words (\w+) and single punctuation characters
+            value = _word_hash(token.casefold())
+            _word_hash_is_sentinel |= value == _NOT_A_WORD
+        else:
+            value = _NOT_A_WORD
+        _TOKEN_HASHES[token] = value
+
+
+def _all_chars_safe(text: str) -> bool:
+    # Every character up to U+00FF is safe (tests/test_duplicates.py tries them all).
+    chars = set(_BEYOND_LATIN_1.findall(text))
+    for char in chars.difference(_TOKEN_SAFE):
+        _TOKEN_SAFE[char] = _char_is_safe(char)
+    return all(map(_TOKEN_SAFE.__getitem__, chars))
+
+
+def _char_is_safe(char: str) -> bool:
+    """Whether `char` is on the same side of the word/non-word line as read by tokens_of and in
+    every character of its casefold: then the words of body.casefold() are exactly the casefolded
+    word tokens, one for one."""
+    is_word = _WORD.fullmatch("'" if char in CURLY_APOSTROPHES else char) is not None
+    folded = char.casefold()
+    return bool(folded) and all((_WORD.fullmatch(c) is not None) == is_word for c in folded)
 
 
 @lru_cache(maxsize=500_000)
