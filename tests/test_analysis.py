@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from whoosh.formats import Positions
 
-from search.analysis import ACRONYM_MARK, STOP_MARK, text_analyzer
+from search.analysis import ACRONYM_MARK, STOP_MARK, keyword_analyzer, keyword_chain, keyword_term, text_analyzer
 from search.schema import build_schema
 
 
@@ -95,3 +95,20 @@ def test_prepared_vocabulary_words_equal_those_of_the_text():
     assert len(articles) >= 5
     for article in articles:
         assert prepare(article).words == words_of(article.title + "\n" + article.body), article.path
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["United States", "Russia\nUnited  States\n\n  Erdoğan \r\n", "", "\n \n", "\u0301", "İSTANBUL\u00a0Gate", "x\ty\u3000z\n\n"],
+)
+def test_keyword_tokens_equal_whooshs_filter_chain(value):
+    """Actors and tags are indexed by a one-pass tokenizer; the terms, positions and offsets are
+    those of the chain of Whoosh filters it replaced, so `actor:"United States"` finds what it did."""
+    def tokens(analyzer, options):
+        return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None),
+                 getattr(t, "original", None)) for t in analyzer(value, **options)]
+
+    for _ in range(2):  # the second time from the tokenizer's memory of lines
+        for options in ({}, {"positions": True, "chars": True, "keeporiginal": True}, {"tokenize": False, "positions": True, "chars": True}):
+            assert tokens(keyword_analyzer(), options) == tokens(keyword_chain(), options)
+    assert keyword_term(" United  States ") == "united_states"

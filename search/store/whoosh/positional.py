@@ -92,10 +92,12 @@ class StoreBuilder:
         vocab = self._vocab[field]
         buffer = self._buffers[field]
         terms = value.terms
-        gids = list(map(vocab.get, terms))  # in C; a term met for the first time numbered below
-        if None in gids:
-            gids = [vocab.setdefault(term, len(vocab)) if gid is None else gid for gid, term in zip(gids, terms)]
-        buffer.gids.extend(gids)
+        known = len(buffer.gids)
+        try:
+            buffer.gids.extend(map(vocab.__getitem__, terms))  # in C; new terms numbered below
+        except KeyError:
+            del buffer.gids[known:]
+            buffer.gids.extend([vocab.setdefault(term, len(vocab)) for term in terms])
         buffer.freqs.frombytes(value.freqs.tobytes())  # C copies, whatever array type came
         buffer.positions.frombytes(value.positions.tobytes())
         buffer.docs.append(docnum)

@@ -93,13 +93,16 @@ _WORD_VOCABULARY_MAX = 500_000
 
 def _vocabulary_words(words) -> set[str]:
     """words_of of the words, each looked up once per process (a dict lookup in C per word)."""
+    try:
+        return set().union(*map(_WORD_VOCABULARY.__getitem__, words))
+    except KeyError:
+        pass
     found = list(map(_WORD_VOCABULARY.get, words))
-    if None in found:
-        for i, (word, vocabulary) in enumerate(zip(words, found)):
-            if vocabulary is None:
-                vocabulary = found[i] = frozenset(words_of(word))
-                if len(_WORD_VOCABULARY) < _WORD_VOCABULARY_MAX:
-                    _WORD_VOCABULARY[word] = vocabulary
+    for i, (word, vocabulary) in enumerate(zip(words, found)):
+        if vocabulary is None:
+            vocabulary = found[i] = frozenset(words_of(word))
+            if len(_WORD_VOCABULARY) < _WORD_VOCABULARY_MAX:
+                _WORD_VOCABULARY[word] = vocabulary
     return set().union(*found)
 
 
